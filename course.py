@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Every command of the course, runnable with nothing but Python 3.11+.
+
+    python3 course.py lab                  open JupyterLab on the course (nbgrader extensions on)
+    python3 course.py test [pytest args]   run the whole test suite
+    python3 course.py release [NN_topic]   regenerate release/ from source/ (one assignment or all)
+    python3 course.py solutions [NN_topic] regenerate solutions/ (instructor notebooks, executed)
+    python3 course.py lectures [NN_topic]  re-execute the lecture notebooks in notebooks/
+    python3 course.py grade [NN_topic]     autograde submitted/<student>/<assignment>/, write
+                                           feedback/, grades.csv and the item analysis
+    python3 course.py bench                grading benchmark (parallel against plain nbgrader)
+
+The first command creates `.venv/` (if it is missing) and installs the exact versions in
+requirements.txt; later commands reinstall only when requirements.txt changes.
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / "requirements.sha256"
+
+COMMANDS = ("lab", "test", "release", "solutions", "lectures", "grade", "bench")
+
+
+def ensure_environment() -> None:
+    """Create .venv and install the pinned requirements, unless already done."""
+    wanted = hashlib.sha256((ROOT / "requirements.txt").read_bytes()).hexdigest()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    if not PYTHON.exists():
+        print(f"Creating the course environment in {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=VENV.exists()).create(VENV)
+    print("Installing the pinned requirements (once) ...", flush=True)
+    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run(pip + ["-r", str(ROOT / "requirements.txt")], check=True)
+    STAMP.write_text(wanted + "\n")
+
+
+def headless() -> bool:
+    if sys.platform in ("darwin", "win32"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS:
+        print(__doc__)
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    command, args = argv[0], argv[1:]
+    ensure_environment()
+    env = dict(os.environ, PYTHONPATH=str(ROOT),
+               PATH=str(BIN) + os.pathsep + os.environ.get("PATH", ""))
+    if command == "lab":
+        cmd = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}"]
+        if headless():
+            print("No display found: open the URL printed below in your browser.", flush=True)
+            cmd.append("--no-browser")
+    elif command == "test":
+        cmd = [str(PYTHON), "-m", "pytest", *args]
+        args = []
+    else:
+        cmd = [str(PYTHON), "-m", "tools", command]
+    if shutil.which(cmd[0]) is None and not Path(cmd[0]).exists():
+        print(f"{cmd[0]} is missing from the environment; delete .venv and retry.")
+        return 1
+    return subprocess.call(cmd + args, cwd=ROOT, env=env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,190 @@
+"""A grading worker: a long-lived process that takes jobs as JSON lines on stdin and
+answers each with one JSON line. `tools.grade` runs one per core and kills and replaces
+a worker whose job overruns its time limit, so no submission can stop the class.
+
+Jobs:
+- {"kind": "execute", ...}: check and repair one submission, then run it through
+  nbgrader's Autograde (sanitising preprocessors + GuardedExecute) in a private
+  scratch course, with the kernel in the sandbox. Grades are not saved here.
+- {"kind": "feedback", ...}: nbgrader's GenerateFeedback for one student, with the
+  hidden tests removed from what the student sees.
+"""
+import json
+import re
+import logging
+import os
+import shutil
+import sys
+import traceback
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import nbformat
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.converters import Autograde, GenerateFeedback
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+from .build import course_config, coursedir
+from .guard import GuardedExecute
+
+
+class _Notes(logging.Handler):
+    """Collects nbgrader's warnings about a submission: they are the reasons we report."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.notes = []
+
+    def emit(self, record):
+        self.notes.append(record.getMessage())
+
+
+def _grade_ids(nb):
+    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade_id")]
+
+
+def check_notebook(path: Path, release_nb: Path) -> list[str]:
+    """Make a submitted notebook safe to hand to nbgrader; return what was wrong.
+
+    An unreadable file is replaced by the released (empty) notebook, which scores 0.
+    A cell id that occurs twice keeps its first cell; the copies lose their nbgrader
+    metadata (nbgrader would otherwise stop the whole batch)."""
+    notes = []
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # noqa: BLE001 - not JSON, not a notebook, wrong schema ...
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        notes.append(f"{path.name} is not a valid notebook ({first}); graded as empty")
+        shutil.copy(release_nb, path)
+        return notes
+    seen = set()
+    changed = False
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        gid = meta.get("grade_id")
+        if gid is None:
+            continue
+        if gid in seen:
+            notes.append(f"cell '{gid}' occurs more than once; only the first one is graded")
+            del cell.metadata["nbgrader"]
+            changed = True
+        seen.add(gid)
+    if changed:
+        nbformat.write(nb, str(path))
+    return notes
+
+
+def execute(job: dict) -> dict:
+    root, work = Path(job["root"]), Path(job["work"])
+    student, assignment = job["student"], job["assignment"]
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(Path(job["template"]) / "source" / assignment, work / "source" / assignment)
+    shutil.copy(Path(job["template"]) / "gradebook.db", work / "gradebook.db")
+    sub = work / "submitted" / student / assignment
+    shutil.copytree(root / "submitted" / student / assignment, sub)
+    notes = []
+    for release_nb in sorted((Path(job["template"]) / "release" / assignment).glob("*.ipynb")):
+        nb_path = sub / release_nb.name
+        if nb_path.exists():
+            notes += check_notebook(nb_path, release_nb)
+        else:
+            notes.append(f"{release_nb.name} was not submitted; graded as empty")
+            shutil.copy(release_nb, nb_path)
+
+    config = course_config(root)
+    cd = coursedir(work, config, db_url=f"sqlite:///{work / 'gradebook.db'}")
+    cd.student_id, cd.assignment_id = student, assignment
+    config.Autograde.autograde_preprocessors = [GuardedExecute]
+    config.Autograde.create_student = True
+    config.BaseConverter.force = True
+    config.OverwriteCells.add_missing_cells = True
+    config.GuardedExecute.timeout = job["cell_timeout"]
+    config.GuardedExecute.notebook_timeout = job["notebook_timeout"]
+    config.SandboxedKernelManager.sandbox = job["sandbox"]
+    config.SandboxedKernelManager.workdir = str(work / "autograded" / student / assignment)
+    converter = Autograde(coursedir=cd, config=config)
+    handler = _Notes()
+    converter.log.addHandler(handler)
+    converter.log.setLevel(logging.WARNING)
+    try:
+        converter.start()
+        ok = True
+    except Exception as exc:  # noqa: BLE001 - nbgrader's NbGraderException after logging the cause
+        ok = False
+        notes.append(f"nbgrader could not grade it: {exc}")
+    notes += [r for r in map(_reason, handler.notes) if r]
+    out = work / "autograded" / student / assignment
+    executed = sorted(str(p) for p in out.glob("*.ipynb")) if ok else []
+    for p in executed:
+        nb = nbformat.read(p, as_version=4)
+        notes += _execution_notes(nb)
+    return {"ok": ok, "notes": list(dict.fromkeys(notes)), "executed": executed}
+
+
+_ATTRIBUTE = re.compile(r"Attribute '(\w+)' for cell (\S+) has changed! \(should be: (.*), got: (.*)\)")
+
+
+def _reason(message: str) -> str | None:
+    """nbgrader's warning about a submission, as a reason for the instructor (or None)."""
+    if m := _ATTRIBUTE.match(message):
+        attr, cell, want, got = m.groups()
+        if attr == "checksum":
+            return f"cell {cell} was edited; the original was restored and graded"
+        return f"cell {cell}: {attr} changed from {want} to {got}; restored to {want} and graded"
+    if message.startswith("Missing grade cell"):
+        cell = message.split()[3]
+        return f"cell {cell} was deleted; it was put back and graded"
+    return None
+
+
+def _execution_notes(nb) -> list[str]:
+    notes = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.output_type == "error" and out.ename in (
+                    "CellTimeoutError", "NotebookTimeoutError", "DeadKernelError",
+                    "TamperingError", "MemoryError"):
+                gid = cell.metadata.get("nbgrader", {}).get("grade_id", "a cell")
+                notes.append(f"{out.ename} in {gid}: {out.evalue}".rstrip(": "))
+            elif out.output_type == "stream" and "output truncated" in out.text:
+                notes.append("output flooding: a cell's output was truncated")
+    # one note per kind is enough for the summary
+    kinds = {}
+    for n in notes:
+        kinds.setdefault(n.split(" in ")[0], n)
+    return list(kinds.values())
+
+
+def feedback(job: dict) -> dict:
+    root = Path(job["root"])
+    config = course_config(root)
+    cd = coursedir(root, config)
+    cd.student_id, cd.assignment_id = job["student"], job["assignment"]
+    config.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
+    config.BaseConverter.force = True
+    converter = GenerateFeedback(coursedir=cd, config=config)
+    converter.log.setLevel(logging.ERROR)
+    converter.start()
+    return {"ok": True}
+
+
+def main() -> None:
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints go to the log
+    for line in sys.stdin:
+        job = json.loads(line)
+        try:
+            result = {"execute": execute, "feedback": feedback}[job["kind"]](job)
+        except Exception:  # noqa: BLE001 - reported, the worker goes on
+            result = {"ok": False, "notes": ["grader error: " + traceback.format_exc(limit=3)[-500:]]}
+        result["id"] = job["id"]
+        out.write(json.dumps(result) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
