@@ -4,7 +4,6 @@ Each function takes the course root and an output folder, so that the tests can
 regenerate into a temporary folder and compare with what is committed."""
 import copy
 import logging
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -79,13 +78,3 @@ def lectures(root: Path = ROOT, names=None) -> list[Path]:
         write(nb, path)
         written.append(path)
     return written
-
-
-def copy_course(root: Path, dest: Path) -> Path:
-    """A copy of the course's authored files (for tests and grading scratch space)."""
-    dest = Path(dest)
-    for name in ("source", "release", "solutions", "notebooks"):
-        if (root / name).exists():
-            shutil.copytree(root / name, dest / name)
-    shutil.copy(root / "nbgrader_config.py", dest / "nbgrader_config.py")
-    return dest

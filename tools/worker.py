@@ -10,9 +10,9 @@ Jobs:
   hidden tests removed from what the student sees.
 """
 import json
-import re
 import logging
 import os
+import re
 import shutil
 import sys
 import traceback
