@@ -1,53 +1,16 @@
 """Shared helpers: a scratch copy of the course, and submissions built from source/."""
 import importlib.util
-import json
-import re
-import shutil
 from pathlib import Path
 
-import pytest
-
-from tools import ROOT, assignments
+from tools.submissions import (  # noqa: F401 - re-exported for the tests
+    copy_course,
+    grade_id,
+    make_submission,
+    notebook_name,
+    solution_code,
+)
 
 VARIANTS = Path(__file__).parent / "variants"
-_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
-
-
-def notebook_name(assignment: str) -> str:
-    """source/01_self_attention/self_attention.ipynb -> 'self_attention.ipynb'."""
-    (path,) = (ROOT / "source" / assignment).glob("*.ipynb")
-    return path.name
-
-
-def grade_id(cell) -> str | None:
-    return cell["metadata"].get("nbgrader", {}).get("grade_id")
-
-
-def solution_code(assignment: str) -> dict[str, str]:
-    """The instructor's answer of every solution cell, markers removed."""
-    nb = json.loads((ROOT / "source" / assignment / notebook_name(assignment)).read_text())
-    return {grade_id(c): _MARKER.sub("", "".join(c["source"])) for c in nb["cells"]
-            if c["metadata"].get("nbgrader", {}).get("solution")}
-
-
-def make_submission(course: Path, student: str, assignment: str, replace=None,
-                    solved: bool = True, edit=None) -> Path:
-    """Write submitted/<student>/<assignment>/<nb>.ipynb: the released notebook with the
-    solution cells filled in (the instructor's code unless `replace` gives other code);
-    `edit(nb)` may then change anything (to simulate tampering)."""
-    name = notebook_name(assignment)
-    nb = json.loads((ROOT / "release" / assignment / name).read_text())
-    answers = solution_code(assignment) if solved else {}
-    answers.update(replace or {})
-    for cell in nb["cells"]:
-        if grade_id(cell) in answers and cell["metadata"]["nbgrader"].get("solution"):
-            cell["source"] = answers[grade_id(cell)]
-    if edit:
-        edit(nb)
-    dest = course / "submitted" / student / assignment / name
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(json.dumps(nb))
-    return dest
 
 
 def load_variants(assignment: str):
@@ -56,15 +19,3 @@ def load_variants(assignment: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def copy_course(dest: Path) -> Path:
-    for name in ("source", "release"):
-        shutil.copytree(ROOT / name, dest / name)
-    shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
-    return dest
-
-
-@pytest.fixture(scope="session")
-def all_assignments():
-    return assignments()

@@ -1,5 +1,87 @@
-"""Placeholder replaced below."""
+"""Grading benchmark: the course's grade command against plain sequential
+`nbgrader autograde`, on the same submissions, on this machine.
+
+    python3 course.py bench [--copies N] [--jobs J]
+
+For every assignment it submits N copies of a realistic submission (the instructor's
+solution in the released notebook), grades them both ways in two scratch copies of the
+course, checks that every score is identical, and prints seconds per submission and
+the speed-up. Feedback HTML is left out of both, so the same work is compared.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+
+from . import assignments
+from .build import coursedir
+from .submissions import copy_course, make_submission
+
+
 def add_arguments(p):
-    pass
-def main(args):
+    p.add_argument("--copies", type=int, default=4, help="submissions per assignment (default 4)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers for the grade command")
+    p.add_argument("--unsandboxed", action="store_true", help="grade without bubblewrap")
+
+
+def _scratch_course(dest: Path, copies: int) -> list[tuple[str, str]]:
+    copy_course(dest)
+    subs = []
+    for a in assignments():
+        for i in range(copies):
+            make_submission(dest, f"student{i:03d}", a)
+            subs.append((f"student{i:03d}", a))
+    return subs
+
+
+def _scores(course: Path) -> dict:
+    with Gradebook(coursedir(course).db_url) as gb:
+        return {(s.student.id, s.assignment.name): s.score
+                for a in gb.assignments for s in a.submissions}
+
+
+def main(args) -> int:
+    from . import grade
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        plain, ours = Path(tmp) / "plain", Path(tmp) / "ours"
+        subs = _scratch_course(plain, args.copies)
+        _scratch_course(ours, args.copies)
+        n = len(subs)
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+        print(f"{n} submissions ({args.copies} of each of {len(assignments())} assignments), "
+              f"{os.cpu_count()} cores", flush=True)
+
+        start = time.perf_counter()
+        for a in assignments():
+            subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", a, "--force",
+                            "--CourseDirectory.release_directory=" + str(Path(tmp) / "rel")],
+                           cwd=plain, env=env, check=True, capture_output=True)
+        setup = time.perf_counter() - start
+        start = time.perf_counter()
+        for a in assignments():
+            subprocess.run([sys.executable, "-m", "nbgrader", "autograde", a, "--force"],
+                           cwd=plain, env=env, check=True, capture_output=True)
+        t_plain = time.perf_counter() - start
+
+        start = time.perf_counter()
+        grade.grade(ours, jobs=args.jobs, sandbox=not args.unsandboxed, feedback=False,
+                    progress=False)
+        t_ours = time.perf_counter() - start - 0  # includes its own gradebook set-up
+
+        a, b = _scores(plain), _scores(ours)
+        same = a == b and len(a) == n
+        print(f"plain nbgrader autograde (sequential): {t_plain:7.1f} s  "
+              f"{t_plain / n:5.2f} s/submission  (+{setup:.1f} s generate_assignment)")
+        print(f"course.py grade --jobs {args.jobs} ({'sandboxed' if not args.unsandboxed else 'unsandboxed'}):"
+              f" {t_ours:7.1f} s  {t_ours / n:5.2f} s/submission  (including set-up)")
+        print(f"speed-up: {t_plain / t_ours:.2f}x   scores identical: {'yes' if same else 'NO'}")
+        if not same:
+            diff = {k: (a.get(k), b.get(k)) for k in set(a) | set(b) if a.get(k) != b.get(k)}
+            print(f"differences: {diff}")
+            return 1
     return 0

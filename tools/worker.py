@@ -50,7 +50,8 @@ def check_notebook(path: Path, release_nb: Path) -> list[str]:
 
     An unreadable file is replaced by the released (empty) notebook, which scores 0.
     A cell id that occurs twice keeps its first cell; the copies lose their nbgrader
-    metadata (nbgrader would otherwise stop the whole batch)."""
+    metadata (nbgrader would otherwise stop the whole batch). Edited read-only cells
+    are noted here (nbgrader restores them from the gradebook)."""
     notes = []
     try:
         nb = nbformat.read(str(path), as_version=4)
@@ -60,6 +61,8 @@ def check_notebook(path: Path, release_nb: Path) -> list[str]:
         notes.append(f"{path.name} is not a valid notebook ({first}); graded as empty")
         shutil.copy(release_nb, path)
         return notes
+    released = {g: c for c in nbformat.read(str(release_nb), as_version=4).cells
+                if (g := c.metadata.get("nbgrader", {}).get("grade_id"))}
     seen = set()
     changed = False
     for cell in nb.cells:
@@ -72,6 +75,10 @@ def check_notebook(path: Path, release_nb: Path) -> list[str]:
             del cell.metadata["nbgrader"]
             changed = True
         seen.add(gid)
+        original = released.get(gid)
+        if (original is not None and original.metadata["nbgrader"].get("locked")
+                and cell.cell_type == original.cell_type and cell.source != original.source):
+            notes.append(f"cell {gid} was edited; the original was restored and graded")
     if changed:
         nbformat.write(nb, str(path))
     return notes
@@ -133,7 +140,7 @@ def _reason(message: str) -> str | None:
     if m := _ATTRIBUTE.match(message):
         attr, cell, want, got = m.groups()
         if attr == "checksum":
-            return f"cell {cell} was edited; the original was restored and graded"
+            return None  # hidden test cells always differ from the release; see check_notebook
         return f"cell {cell}: {attr} changed from {want} to {got}; restored to {want} and graded"
     if message.startswith("Missing grade cell"):
         cell = message.split()[3]

@@ -199,9 +199,11 @@ def split_heads(X, num_heads):
     Y = X.reshape(X.shape[:-1] + (d_model // num_heads, num_heads))
     return np.moveaxis(Y, -1, -3)
 '''),
-    ("split_heads_no_value_error", "split_heads", "np.array_split accepts indivisible d_model silently", '''
+    ("split_heads_no_value_error", "split_heads",
+     "slices d_model // num_heads features per head without checking: silently drops the rest", '''
 def split_heads(X, num_heads):
-    return np.stack(np.array_split(X, num_heads, axis=-1), axis=-3)
+    d_head = X.shape[-1] // num_heads
+    return np.stack([X[..., h * d_head:(h + 1) * d_head] for h in range(num_heads)], axis=-3)
 '''),
     ("split_heads_no_batch", "split_heads", "assumes a 2-D input (n, d_model)", '''
 def split_heads(X, num_heads):
