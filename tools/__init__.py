@@ -16,3 +16,25 @@ def assignments(root: Path = ROOT) -> list[str]:
 _BIN = os.path.dirname(sys.executable)
 if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+
+
+def _alembic_head() -> str:
+    """The gradebook schema version, from alembic's Python API.
+
+    nbgrader asks for it whenever it creates a gradebook by running the `alembic` command
+    in a subprocess, which takes seconds; grading creates scratch gradebooks, so ask
+    alembic directly, once."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader import dbutil
+
+    with dbutil._temp_alembic_ini("sqlite://") as ini:
+        return ScriptDirectory.from_config(Config(ini)).get_current_head()
+
+
+def _patch_nbgrader() -> None:
+    import functools
+
+    import nbgrader.api
+
+    nbgrader.api.get_alembic_version = functools.cache(_alembic_head)

@@ -3,7 +3,8 @@
     python3 course.py grade [ASSIGNMENT ...] [--student ID ...] [--jobs N] [--unsandboxed]
 
 Built on nbgrader's converters and gradebook, in four steps:
-1. the gradebook learns each assignment from source/ (nbgrader GenerateAssignment);
+1. the gradebook learns each assignment from source/ (nbgrader GenerateAssignment,
+   again only when source/ has changed);
 2. every submission is checked, repaired and executed by a pool of workers, one per
    core, each kernel jailed by bubblewrap (tools.worker, tools.sandbox, tools.guard);
    a worker that overruns is killed and replaced, and the submission is marked;
@@ -16,6 +17,7 @@ Built on nbgrader's converters and gradebook, in four steps:
    reason); a summary table is printed.
 """
 import csv
+import hashlib
 import json
 import logging
 import os
@@ -42,10 +44,12 @@ from nbgrader.preprocessors import (
 )
 from tqdm import tqdm
 
-from . import ROOT, assignments
+from . import ROOT, _patch_nbgrader, assignments, build
 from .build import course_config, coursedir
 from .guard import error_output
 from .sandbox import sandbox_problem
+
+_patch_nbgrader()
 
 
 def add_arguments(p):
@@ -85,27 +89,65 @@ def find_submissions(root: Path, names, students) -> list[Submission]:
     return subs
 
 
-def prepare(root: Path, names, scratch: Path) -> Path:
-    """Record the assignments in the course gradebook, and build a scratch 'template'
-    course (source, release and an assignment-only gradebook) that workers copy."""
+def _source_digest(root: Path, name: str) -> str:
+    h = hashlib.sha256()
+    for p in sorted((root / "source" / name).rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def update_gradebook(root: Path, names, scratch: Path) -> None:
+    """Record each assignment in the course gradebook with nbgrader's GenerateAssignment,
+    unless the gradebook already holds it as source/ defines it now."""
+    stamp = root / "reports" / ".gradebook-sources.json"
+    known = json.loads(stamp.read_text()) if stamp.exists() else {}
     config = course_config(root)
     config.BaseConverter.force = True
+    with Gradebook(db_url(root)) as gb:
+        have = {a.name for a in gb.assignments}
     for name in names:
+        digest = _source_digest(root, name)
+        if name in have and known.get(name) == digest:
+            continue
         cd = coursedir(root, config, release_directory=scratch / "release-main")
         cd.assignment_id = name
         conv = GenerateAssignment(coursedir=cd, config=config)
         conv.log.setLevel(logging.ERROR)
         conv.start()
+        known[name] = digest
+    stamp.parent.mkdir(exist_ok=True)
+    stamp.write_text(json.dumps(known, indent=1))
+
+
+def template_course(root: Path, names, scratch: Path) -> Path:
+    """A scratch course that each worker copies: source/, release/ and a gradebook that
+    holds only the assignments' definitions (copied from the course gradebook through
+    nbgrader's API), so that no worker ever touches the course's own gradebook."""
     template = scratch / "template"
     for name in names:
         shutil.copytree(root / "source" / name, template / "source" / name)
-    shutil.copy(root / "nbgrader_config.py", template / "nbgrader_config.py")
-    for name in names:
-        cd = coursedir(template, config, db_url=f"sqlite:///{template / 'gradebook.db'}")
-        cd.assignment_id = name
-        conv = GenerateAssignment(coursedir=cd, config=config)
-        conv.log.setLevel(logging.ERROR)
-        conv.start()
+        if (root / "release" / name).is_dir():
+            shutil.copytree(root / "release" / name, template / "release" / name)
+        else:
+            build.release(root, [name], template / "release")
+    course_id = coursedir(root).course_id
+    with (Gradebook(db_url(root), course_id) as src,
+          Gradebook(f"sqlite:///{template / 'gradebook.db'}", course_id) as dst):
+        for name in names:
+            a = src.find_assignment(name)
+            dst.add_assignment(name, duedate=a.duedate)
+            for nb in a.notebooks:
+                dst.add_notebook(nb.name, name)
+                for c in nb.grade_cells:
+                    dst.add_grade_cell(c.name, nb.name, name, max_score=c.max_score, cell_type=c.cell_type)
+                for c in nb.solution_cells:
+                    dst.add_solution_cell(c.name, nb.name, name)
+                for c in nb.task_cells:
+                    dst.add_task_cell(c.name, nb.name, name, max_score=c.max_score, cell_type=c.cell_type)
+                for c in nb.source_cells:
+                    dst.add_source_cell(c.name, nb.name, name, cell_type=c.cell_type, locked=c.locked,
+                                        source=c.source, checksum=c.checksum)
     return template
 
 
@@ -217,7 +259,8 @@ def grade(root: Path = ROOT, names=None, students=(), jobs: int = 2, sandbox: bo
     (root / "reports").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="grading-") as tmp:
         scratch = Path(tmp)
-        template = prepare(root, names, scratch)
+        update_gradebook(root, names, scratch)
+        template = template_course(root, names, scratch)
         pool = Pool(max(1, min(jobs, len(subs))), root / "reports")
         by_id = {}
         for i, sub in enumerate(subs):
