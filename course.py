@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Every command of the course, runnable with nothing but Python 3.11+.
 
-    python3 course.py lab                  open JupyterLab on the course (nbgrader extensions on)
+    python3 course.py lab [lab options]    open JupyterLab on the course (nbgrader extensions on)
     python3 course.py test [pytest args]   run the whole test suite
     python3 course.py release [NN_topic]   regenerate release/ from source/ (one assignment or all)
     python3 course.py solutions [NN_topic] regenerate solutions/ (instructor notebooks, executed)
@@ -59,10 +59,18 @@ def main(argv: list[str]) -> int:
     env = dict(os.environ, PYTHONPATH=str(ROOT),
                PATH=str(BIN) + os.pathsep + os.environ.get("PATH", ""))
     if command == "lab":
+        exchange = ROOT / "exchange"  # nbgrader_config.py: the one-machine exchange
+        if not exchange.exists():
+            exchange.mkdir()
+            exchange.chmod(0o777)
         cmd = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}"]
         if headless():
             print("No display found: open the URL printed below in your browser.", flush=True)
             cmd.append("--no-browser")
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            cmd.append("--allow-root")  # e.g. in a container
+        cmd += args  # e.g. --port=8889
+        args = []
     elif command == "test":
         cmd = [str(PYTHON), "-m", "pytest", *args]
         args = []
@@ -71,6 +79,9 @@ def main(argv: list[str]) -> int:
     if shutil.which(cmd[0]) is None and not Path(cmd[0]).exists():
         print(f"{cmd[0]} is missing from the environment; delete .venv and retry.")
         return 1
+    if os.name == "posix":  # become the command, so that Ctrl-C and signals reach it
+        os.chdir(ROOT)
+        os.execve(cmd[0], cmd + args, env)
     return subprocess.call(cmd + args, cwd=ROOT, env=env)
 
 

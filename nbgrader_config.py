@@ -16,8 +16,11 @@ c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 # c.CourseDirectory.db_url = "postgresql://grader:secret@db.example.org:5432/self_attention"
 # (requires `pip install psycopg2-binary`; nbgrader creates the tables on first use).
 
-# JupyterHub: where assignments are exchanged with students.
+# Where assignments are exchanged with students (the Assignments panel, `nbgrader
+# release_assignment`, `collect`). On one machine: exchange/ inside the course.
+# JupyterHub: a folder every user can reach, e.g.
 # c.Exchange.root = "/srv/nbgrader/exchange"
+c.Exchange.root = os.path.join(c.CourseDirectory.root, "exchange")
 
 # Grading: every test cell has a time limit; a deleted test cell is put back and graded
 # (never left for manual grading).

@@ -111,5 +111,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         if cmd[0] in ("python", "python3") or os.path.basename(cmd[0]).startswith("python"):
             cmd[0] = sys.executable
         if self.sandbox:
-            return bwrap_command(self.workdir or os.getcwd()) + limits + cmd
+            workdir = self.workdir or os.getcwd()
+            os.makedirs(workdir, exist_ok=True)
+            return bwrap_command(workdir) + limits + cmd
         return limits + cmd
