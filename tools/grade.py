@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from nbgrader.preprocessors import (
     LimitOutput,
     SaveAutoGrades,
 )
+from sqlalchemy.exc import SAWarning
 from tqdm import tqdm
 
 from . import ROOT, _patch_nbgrader, assignments, build
@@ -50,6 +52,8 @@ from .guard import error_output
 from .sandbox import sandbox_problem
 
 _patch_nbgrader()
+# nbgrader's gradebook triggers harmless SQLAlchemy session warnings on every save.
+warnings.filterwarnings("ignore", category=SAWarning)
 
 
 def add_arguments(p):

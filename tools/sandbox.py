@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from functools import lru_cache
 
 from jupyter_client.manager import AsyncKernelManager
@@ -39,8 +40,9 @@ def _ro_paths() -> list[str]:
     return [p for p in dict.fromkeys(paths) if os.path.exists(p)]
 
 
-def bwrap_command(workdir: str) -> list[str]:
-    """bwrap arguments that jail a command to `workdir` (read-write) + Python (read-only)."""
+def bwrap_command(workdir: str, *shared: str) -> list[str]:
+    """bwrap arguments that jail a command to `workdir` and `shared` (read-write) and
+    Python (read-only)."""
     cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for link in ("lib", "lib64", "bin", "sbin"):
@@ -50,7 +52,9 @@ def bwrap_command(workdir: str) -> list[str]:
             cmd += ["--ro-bind", f"/{link}", f"/{link}"]
     for p in _ro_paths():
         cmd += ["--ro-bind", p, p]
-    cmd += ["--bind", workdir, workdir, "--chdir", workdir, "--clearenv"]
+    for p in (workdir, *shared):
+        cmd += ["--bind", p, p]
+    cmd += ["--chdir", workdir, "--clearenv"]
     env = {"HOME": workdir, "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
            "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1",
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -87,11 +91,19 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        if self.workdir:
-            # IPC sockets and the connection file live in the jail's own folder.
-            self.transport = "ipc"
-            self.ip = os.path.join(self.workdir, ".kernel")
-            self.connection_file = os.path.join(self.workdir, ".kernel.json")
+        # The kernel talks over IPC sockets in a short private folder (a socket path
+        # must stay under 108 bytes), which the jail shares with the grader.
+        self.ipc_dir = tempfile.mkdtemp(prefix="kernel-")
+        self.transport = "ipc"
+        self.ip = os.path.join(self.ipc_dir, "k")
+        self.connection_file = os.path.join(self.ipc_dir, "k.json")
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart)
+        if not restart:
+            shutil.rmtree(self.ipc_dir, ignore_errors=True)
+
+    cleanup_resources = _async_cleanup_resources
 
     async def _async_interrupt_kernel(self):
         """Interrupt by message: a signal would reach bubblewrap, not the kernel."""
@@ -111,7 +123,5 @@ class SandboxedKernelManager(AsyncKernelManager):
         if cmd[0] in ("python", "python3") or os.path.basename(cmd[0]).startswith("python"):
             cmd[0] = sys.executable
         if self.sandbox:
-            workdir = self.workdir or os.getcwd()
-            os.makedirs(workdir, exist_ok=True)
-            return bwrap_command(workdir) + limits + cmd
+            return bwrap_command(self.workdir or os.getcwd(), self.ipc_dir) + limits + cmd
         return limits + cmd

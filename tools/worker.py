@@ -16,17 +16,22 @@ import re
 import shutil
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 import nbformat
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from sqlalchemy.exc import SAWarning
 
 from .build import course_config, coursedir
 from .guard import GuardedExecute
+
+warnings.filterwarnings("ignore", category=SAWarning)
 
 
 class _Notes(logging.Handler):
