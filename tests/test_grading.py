@@ -4,10 +4,10 @@ right — the instructor's solution, the untouched release, every plausible mist
 every alternative solution in tests/variants/, and every way a submission can break.
 """
 import csv
-import json
 import sqlite3
 from pathlib import Path
 
+import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
@@ -141,9 +141,9 @@ def scores(course: Path, student: str, assignment: str) -> dict[str, tuple[float
                 if g.cell_type == "code"}
 
 
-def autograded(course: Path, student: str, assignment: str) -> dict:
+def autograded(course: Path, student: str, assignment: str):
     path = course / "autograded" / student / assignment / notebook_name(assignment)
-    return json.loads(path.read_text())
+    return nbformat.read(str(path), as_version=4)
 
 
 def outputs_text(nb) -> str:
@@ -224,10 +224,15 @@ def test_item_analysis_counts_students_who_lost_points(graded):
         rows = list(csv.DictReader(f))
     assert (course / "reports" / "items.png").stat().st_size > 1000
     n = sum(1 for (_, a) in subs if a == FIRST)
-    for r in rows:
-        if r["assignment"] == FIRST:
-            assert int(r["students"]) == n
-            assert 1 <= int(r["lost_points"]) < n  # 'untouched' loses, 'solution' does not
+    mine = [r for r in rows if r["assignment"] == FIRST]
+    assert {r["function"] for r in mine if not r["cell"]} == {
+        "project_qkv", "attention_scores", "softmax", "self_attention"}
+    for r in mine:
+        assert int(r["students"]) == n
+        assert 1 <= int(r["lost_points"]) < n  # 'untouched' loses, 'solution' does not
+    softmax = next(r for r in mine if r["function"] == "softmax" and not r["cell"])
+    wrong_softmax = [v for v in load_variants(FIRST).WRONG if v[1] == "softmax"]
+    assert int(softmax["lost_points"]) >= len(wrong_softmax) + 1  # + the untouched release
 
 
 # --- one test per way a submission can break -----------------------------------------
@@ -243,9 +248,13 @@ def test_infinite_loop_is_stopped_and_graded(graded):
 
 
 def test_dying_kernel_is_graded_with_a_reason(graded):
-    _, subs = graded
-    assert subs[("kernel-dies", FIRST)].score == 0
+    course, subs = graded
     assert "DeadKernelError" in note(subs, "kernel-dies")
+    cells = scores(course, "kernel-dies", FIRST)
+    # the kernel dies in softmax: what ran before keeps its points, nothing after scores
+    assert cells["test_project_qkv"][0] == cells["test_project_qkv"][1]
+    for cell in ("test_softmax", "test_softmax_hidden", "test_self_attention_hidden"):
+        assert cells[cell][0] == 0, cell
 
 
 def test_memory_bomb_is_stopped_by_the_memory_limit(graded):
@@ -342,13 +351,13 @@ def test_regrading_keeps_manual_grades_and_comments(tmp_path):
     with Gradebook(grade.db_url(course)) as gb:
         g = gb.find_grade("test_softmax", "self_attention", FIRST, "someone")
         g.manual_score = 0.5
-        c = gb.find_comment("test_softmax", "self_attention", FIRST, "someone")
+        c = gb.find_comment("softmax", "self_attention", FIRST, "someone")
         c.manual_comment = "see me after class"
         gb.db.commit()
     again = grade.grade(course, [FIRST], jobs=1, progress=False, feedback=False)
-    assert again[0].score == 0.5
+    assert again[0].score == 0.5  # the manual grade, over an unchanged auto grade of 0
     with Gradebook(grade.db_url(course)) as gb:
-        c = gb.find_comment("test_softmax", "self_attention", FIRST, "someone")
+        c = gb.find_comment("softmax", "self_attention", FIRST, "someone")
         assert c.manual_comment == "see me after class"
 
 

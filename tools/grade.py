@@ -335,18 +335,30 @@ def cell_function(grade_id: str) -> str:
 
 
 def item_analysis(root: Path, names) -> list[dict]:
+    """For every graded function and every test cell: how many of the students who
+    submitted lost points on it (a function: on any of its test cells)."""
     rows = []
     with Gradebook(db_url(root)) as gb:
         for name in names:
             a = gb.find_assignment(name)
             n_students = len(a.submissions)
             for nb in a.notebooks:
+                by_function = defaultdict(lambda: [0.0, set()])
+                cells = []
                 for gc in nb.grade_cells:
-                    lost = sum(1 for g in gc.grades
-                               if g.score is not None and g.score < gc.max_score)
-                    rows.append({"assignment": name, "notebook": nb.name, "cell": gc.name,
-                                 "function": cell_function(gc.name), "points": gc.max_score,
-                                 "students": n_students, "lost_points": lost})
+                    losers = {g.student.id for g in gc.grades
+                              if g.score is not None and g.score < gc.max_score}
+                    fn = cell_function(gc.name)
+                    by_function[fn][0] += gc.max_score
+                    by_function[fn][1] |= losers
+                    cells.append({"assignment": name, "function": fn, "cell": gc.name,
+                                  "points": gc.max_score, "students": n_students,
+                                  "lost_points": len(losers)})
+                for fn, (points, losers) in by_function.items():
+                    rows.append({"assignment": name, "function": fn, "cell": "",
+                                 "points": points, "students": n_students,
+                                 "lost_points": len(losers)})
+                rows += cells
     return rows
 
 
@@ -355,8 +367,9 @@ def write_reports(root: Path, subs, names) -> None:
     with Gradebook(db_url(root)) as gb:
         CsvExportPlugin(to=str(reports / "grades.csv")).export(gb)
     rows = item_analysis(root, names)
+    fields = ["assignment", "function", "cell", "points", "students", "lost_points"]
     with open(reports / "items.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["assignment"])
+        w = csv.DictWriter(f, fieldnames=fields)
         w.writeheader()
         w.writerows(rows)
     with open(reports / "problems.csv", "w", newline="") as f:
@@ -365,23 +378,19 @@ def write_reports(root: Path, subs, names) -> None:
         for sub in subs:
             for note in sub.notes:
                 w.writerow([sub.student, sub.assignment, note])
-    plot_items(rows, reports / "items.png")
+    plot_items([r for r in rows if not r["cell"]], reports / "items.png")
 
 
 def plot_items(rows, path: Path) -> None:
+    """A bar per graded function: the share of students who lost points on it."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     if not rows:
         return
-    funcs = defaultdict(lambda: [0, 0])
-    for r in rows:
-        key = f"{r['assignment']}: {r['function']}"
-        funcs[key][0] = max(funcs[key][0], r["lost_points"])
-        funcs[key][1] = r["students"]
-    labels = list(funcs)
-    share = [100 * lost / max(n, 1) for lost, n in funcs.values()]
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(labels) + 1.2))
+    labels = [f"{r['assignment']}: {r['function']}" for r in rows]
+    share = [100 * r["lost_points"] / max(r["students"], 1) for r in rows]
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(labels) + 1.2))
     ax.barh(labels, share, color="tab:red")
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
