@@ -109,6 +109,17 @@ def saturation_stats(d_k, n_keys, n_trials, rng, scaled=True):
     return {"max_weight": float(np.mean(p.max(axis=-1))), "entropy": float(np.mean(entropy(p, axis=-1))),
             "grad_norm": float(np.mean(grad_norms))}
 '''),
+    ("stats_unscaled_divides_by_d_k", "saturation_stats", "divides by d_k when scaled=False (and by sqrt(d_k) when scaled)", '''
+def saturation_stats(d_k, n_keys, n_trials, rng, scaled=True):
+    q = rng.standard_normal((n_trials, d_k))
+    keys = rng.standard_normal((n_trials, n_keys, d_k))
+    logits = np.einsum("td,tjd->tj", q, keys)
+    logits = logits / (np.sqrt(d_k) if scaled else d_k)
+    p = softmax(logits, axis=-1)
+    grad_norms = [np.linalg.norm(softmax_jacobian(row)) for row in p]
+    return {"max_weight": float(np.mean(p.max(axis=-1))), "entropy": float(np.mean(entropy(p, axis=-1))),
+            "grad_norm": float(np.mean(grad_norms))}
+'''),
     ("stats_never_scales", "saturation_stats", "ignores scaled=True: saturated for large d_k", '''
 def saturation_stats(d_k, n_keys, n_trials, rng, scaled=True):
     q = rng.standard_normal((n_trials, d_k))

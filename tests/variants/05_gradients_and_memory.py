@@ -237,6 +237,16 @@ def attention_backward(dO, Q, K, V, mask=None):
     dS = P * (dP - np.sum(dP * P, axis=-1, keepdims=True))
     return (dS @ K) * scale, (np.swapaxes(dS, -1, -2) @ Q) * scale, dV
 '''),
+    ("attention_backward_rowsum_without_keepdims", "attention_backward",
+     "np.sum(dP * P, axis=-1) without keepdims: a broadcast error when n_q != n_k, wrong values otherwise", '''
+def attention_backward(dO, Q, K, V, mask=None):
+    scale = 1.0 / np.sqrt(Q.shape[-1])
+    _, P = scaled_dot_product_attention(Q, K, V, mask)
+    dV = np.swapaxes(P, -1, -2) @ dO
+    dP = dO @ np.swapaxes(V, -1, -2)
+    dS = P * (dP - np.sum(dP * P, axis=-1))
+    return (dS @ K) * scale, (np.swapaxes(dS, -1, -2) @ Q) * scale, dV
+'''),
     # ------------------------------------------------------------------ online_softmax_attention
     ("online_attention_no_rescale_of_accumulator", "online_softmax_attention",
      "rescales the normaliser but not the running numerator when the maximum changes", '''
@@ -415,6 +425,11 @@ def online_softmax_attention(Q, K, V, block_size, mask=None):
         acc = acc * r + p @ V[..., start:start + block_size, :]
         m = m_new
     return acc / np.where(ell > 0, ell, 1.0)
+'''),
+    ("online_attention_calls_full_attention", "online_softmax_attention",
+     "returns full attention's output: the right numbers, but the whole (n_q, n_k) matrix in memory", '''
+def online_softmax_attention(Q, K, V, block_size, mask=None):
+    return scaled_dot_product_attention(Q, K, V, mask)[0]
 '''),
 ]
 
