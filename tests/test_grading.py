@@ -4,6 +4,7 @@ right — the instructor's solution, the untouched release, every plausible mist
 every alternative solution in tests/variants/, and every way a submission can break.
 """
 import csv
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from .conftest import (
     load_variants,
     make_submission,
     notebook_name,
+    solution_code,
 )
 
 FIRST = "01_self_attention"
@@ -45,8 +47,9 @@ def _first_test(nb):
     return next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade"))
 
 
-def failure_cases(course: Path) -> dict:
-    """Students of lesson 01 whose submissions break in one way each."""
+def failure_cases(course: Path, port: int) -> dict:
+    """Students of lesson 01 whose submissions break in one way each. `port`: a port on
+    which the grader's machine listens on loopback (the sandbox must not reach it)."""
     sol = FIRST
     cases = {}
 
@@ -105,13 +108,18 @@ def failure_cases(course: Path) -> dict:
     probe = ("import os, socket\n"
              "def _try(f):\n    try:\n        f()\n        return 'ALLOWED'\n"
              "    except Exception as e:\n        return 'denied ' + type(e).__name__\n")
-    add("reads-solutions", replace={"imports": "import numpy as np\n" + probe + (
-        f"print('read:', _try(lambda: open({str(course / 'source' / sol / notebook_name(sol))!r}).read()))\n")})
-    add("writes-gradebook", replace={"imports": "import numpy as np\n" + probe + (
-        f"print('write:', _try(lambda: open({str(course / 'gradebook.db')!r}, 'w').write('x')))\n")})
-    add("opens-network", replace={"imports": "import numpy as np\n" + probe + (
-        "print('net:', _try(lambda: socket.create_connection(('1.1.1.1', 53), timeout=3)))\n"
-        "print('loopback:', _try(lambda: socket.create_connection(('127.0.0.1', 22), timeout=3)))\n")})
+    # the probes run in a solution cell (a read-only cell would be restored by nbgrader)
+    answer = solution_code(sol)["project_qkv"]
+    add("reads-solutions", replace={"project_qkv": probe + (
+        f"print('read:', _try(lambda: open({str(course / 'source' / sol / notebook_name(sol))!r}).read()))\n"
+        + answer)})
+    add("writes-gradebook", replace={"project_qkv": probe + (
+        f"print('write:', _try(lambda: open({str(course / 'gradebook.db')!r}, 'w').write('x')))\n"
+        + answer)})
+    add("opens-network", replace={"project_qkv": probe + (
+        f"print('loopback:', _try(lambda: socket.create_connection(('127.0.0.1', {port}), timeout=3)))\n"
+        "print('interfaces:', sorted(name for _, name in socket.if_nameindex()))\n"
+        + answer)})
     return cases
 
 
@@ -128,8 +136,9 @@ def graded(tmp_path_factory):
         make_submission(course, f"wrong-{name}", a, replace={fn: src})
     for a, name, fn, src in [p.values for p in RIGHT]:
         make_submission(course, f"right-{name}", a, replace={fn: src})
-    failure_cases(course)
-    subs = grade.grade(course, jobs=2, cell_timeout=20, notebook_timeout=240, progress=False)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        failure_cases(course, listener.getsockname()[1])
+        subs = grade.grade(course, jobs=2, cell_timeout=20, notebook_timeout=240, progress=False)
     return course, {(s.student, s.assignment): s for s in subs}
 
 
@@ -326,9 +335,10 @@ def test_tampering_with_numpy_does_not_earn_points(graded, student):
 
 
 def test_sandbox_denies_reading_the_solutions(graded):
-    course, _ = graded
+    course, subs = graded
     text = outputs_text(autograded(course, "reads-solutions", FIRST))
     assert "read: denied" in text
+    assert full_marks(subs[("reads-solutions", FIRST)])  # and the probe itself did no harm
 
 
 def test_sandbox_denies_writing_the_gradebook(graded):
@@ -341,7 +351,8 @@ def test_sandbox_denies_writing_the_gradebook(graded):
 def test_sandbox_denies_the_network(graded):
     course, _ = graded
     text = outputs_text(autograded(course, "opens-network", FIRST))
-    assert "net: denied" in text and "loopback: denied" in text
+    assert "loopback: denied" in text  # the grader's machine listens there
+    assert "interfaces: ['lo']" in text  # no way out at all
 
 
 def test_regrading_keeps_manual_grades_and_comments(tmp_path):
