@@ -26,6 +26,22 @@ def execute(nb, cwd, timeout: int = 600, allow_errors: bool = False):
         record_timing=False, resources={"metadata": {"path": str(cwd)}},
     )
     client.execute()
+    return coalesce_streams(nb)
+
+
+def coalesce_streams(nb):
+    """Merge consecutive stream outputs of a cell (the kernel may send a print in
+    several chunks), so that regenerated notebooks are reproducible."""
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            if (out.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                    and merged[-1].name == out.name):
+                merged[-1].text += out.text
+            else:
+                merged.append(out)
+        if cell.cell_type == "code":
+            cell.outputs = merged
     return nb
 
 
@@ -46,7 +62,7 @@ def comparable(nb) -> list:
     type, source and nbgrader metadata, and its text outputs (images only by kind,
     since PNG bytes need not be reproducible)."""
     cells = []
-    for cell in nb.cells:
+    for cell in coalesce_streams(copy.deepcopy(nb)).cells:
         item = [cell.cell_type, cell.source, cell.metadata.get("nbgrader", {})]
         for out in cell.get("outputs", []):
             if out.output_type == "stream":
