@@ -90,6 +90,7 @@ def failure_cases(course: Path, port: int) -> dict:
     cases["missing-notebook"] = sol
 
     wrong_softmax = "def softmax(x, axis=-1):\n    return np.asarray(x) * 0.0\n"
+    add("wrong-softmax-honest", replace={"softmax": wrong_softmax})  # what the cheats deserve
     add("patches-allclose", replace={"softmax": wrong_softmax + (
         "np.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, **k: np.ones_like(a, bool)\n"
         "np.array_equal = lambda *a, **k: True\n")})
@@ -332,6 +333,9 @@ def test_tampering_with_numpy_does_not_earn_points(graded, student):
     cells = scores(course, student, FIRST)
     softmax_cells = {k: v for k, v in cells.items() if grade.cell_function(k) == "softmax"}
     assert all(s == 0 for s, _ in softmax_cells.values()), softmax_cells
+    # cell by cell, no more than the same wrong softmax submitted without the tampering
+    honest = scores(course, "wrong-softmax-honest", FIRST)
+    assert all(cells[k][0] <= honest[k][0] for k in honest), (cells, honest)
 
 
 def test_sandbox_denies_reading_the_solutions(graded):

@@ -129,7 +129,8 @@ class GuardedExecute(Execute):
                 errors = self._run_hidden(_CHECK.format(name=self._guard), index)
                 if errors and not any(o.output_type == "error" for o in cell.outputs):
                     message = errors[0].evalue.replace("TamperingError: ", "")
-                    cell.outputs.append(error_output("TamperingError", message))
+                    # first: nbgrader scores a cell by its first error or result
+                    cell.outputs.insert(0, error_output("TamperingError", message))
         except CellTimeoutError as exc:
             cell.outputs.append(error_output("CellTimeoutError", str(exc).splitlines()[0]))
         except DeadKernelError:
@@ -137,7 +138,7 @@ class GuardedExecute(Execute):
                 "DeadKernelError",
                 "the kernel died (crash, os._exit or out of memory) in an earlier cell; "
                 "this cell could not run")
-            cell.outputs.append(error_output(
+            cell.outputs.insert(0, error_output(
                 "DeadKernelError", "the kernel died while running this cell"))
         if self._bytes.get(index, 0) > self.max_output_bytes:
             cell.outputs.append(new_output(
