@@ -261,7 +261,10 @@ def grade(root: Path = ROOT, names=None, students=(), jobs: int = 2, sandbox: bo
     cell_timeout = cell_timeout or int(config.Execute.get("timeout", 30))
     names = sorted({s.assignment for s in subs})
     (root / "reports").mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="grading-") as tmp:
+    # scratch courses in memory where the system offers it: their gradebooks and
+    # notebooks are written many times and thrown away
+    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="grading-", dir=shm) as tmp:
         scratch = Path(tmp)
         update_gradebook(root, names, scratch)
         template = template_course(root, names, scratch)

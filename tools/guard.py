@@ -6,8 +6,9 @@ On top of nbgrader's per-cell timeout it adds:
   instead of failing the whole submission;
 - an output limit per cell, so a flooding loop cannot exhaust the grader's memory;
 - tamper protection: before every test cell numpy, numpy.testing, math and builtins
-  are restored to their state before any student code ran, and `np` is numpy again;
-  a test cell during which any of them changed fails (`TamperingError`);
+  are restored to their state before any student code ran, and `np` is numpy again
+  (after each test cell, and before one that follows student code); a test cell
+  during which any of them changed fails (`TamperingError`);
 - short error messages: test cells report only the exception line
   (`AssertionError: ...`), so feedback never shows the hidden tests' code.
 """
@@ -68,7 +69,7 @@ def {name}():
 
 _RESTORE = "__import__('sys').modules[{name!r}].restore()"
 _CHECK = """
-_changed = __import__('sys').modules[{name!r}].restore(check_only=True)
+_changed = __import__('sys').modules[{name!r}].restore()
 if _changed:
     raise RuntimeError('TamperingError: changed while a test ran: ' + ', '.join(sorted(_changed)[:5]))
 """
@@ -94,6 +95,7 @@ class GuardedExecute(Execute):
         self._deadline = time.monotonic() + self.notebook_timeout
         self._stopped = None  # why the remaining cells are not run
         self._primed = False
+        self._dirty = True
         self._bytes = {}
         return super().preprocess(nb, resources, km)
 
@@ -122,10 +124,11 @@ class GuardedExecute(Execute):
             if not self._primed:
                 self._run_hidden(_SNAPSHOT.format(name=self._guard), index)
                 self._primed = True
-            if grade:
+            if grade and self._dirty:  # student code ran since the last check
                 self._run_hidden(_RESTORE.format(name=self._guard), index)
+            self._dirty = not grade
             cell, resources = super().preprocess_cell(cell, resources, index)
-            if grade:
+            if grade:  # check, and restore again for the next test cell
                 errors = self._run_hidden(_CHECK.format(name=self._guard), index)
                 if errors and not any(o.output_type == "error" for o in cell.outputs):
                     message = errors[0].evalue.replace("TamperingError: ", "")
