@@ -74,10 +74,6 @@ class Submission:
         self.notes: list[str] = []
         self.score = self.max_score = None
 
-    @property
-    def key(self):
-        return f"{self.student}/{self.assignment}"
-
 
 def find_submissions(root: Path, names, students) -> list[Submission]:
     subs = []

@@ -34,7 +34,8 @@ def {name}():
     ns0 = dict(ip.user_ns)
     builtin_names = set(vars(builtins))
 
-    def restore(check_only=False):
+    def restore():
+        # put back everything a student changed; return what was changed
         changed = []
         for m, d in saved:
             cur = vars(m)
@@ -43,20 +44,17 @@ def {name}():
                     continue  # the kernel itself rebinds these on every execution
                 if cur.get(k, v) is not v:
                     changed.append(m.__name__ + "." + k)
-                    if not check_only:
-                        try:
-                            setattr(m, k, v)
-                        except Exception:
-                            pass
-            if not check_only:
-                sys.modules[m.__name__] = m
-        if not check_only:
-            ns = ip.user_ns
-            ns["np"] = numpy
-            for k in list(ns):
-                if k in builtin_names and not k.startswith("_") and ns[k] is not ns0.get(k):
-                    del ns[k]
-            ip.InteractiveTB.set_mode("Minimal")
+                    try:
+                        setattr(m, k, v)
+                    except Exception:
+                        pass
+            sys.modules[m.__name__] = m
+        ns = ip.user_ns
+        ns["np"] = numpy
+        for k in list(ns):
+            if k in builtin_names and not k.startswith("_") and ns[k] is not ns0.get(k):
+                del ns[k]
+        ip.InteractiveTB.set_mode("Minimal")
         return changed
 
     import types
