@@ -19,3 +19,27 @@ def load_variants(assignment: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def pytest_sessionfinish(session):
+    """Leave nothing in /tmp: this run's own temporary folders go when it ends (only its
+    own, so that runs side by side do not delete each other's)."""
+    import contextlib
+    import shutil
+
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is not None and factory._basetemp is not None:
+        shutil.rmtree(factory._basetemp, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the per-user folder, once no run uses it
+            factory._basetemp.parent.rmdir()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line, when the sandbox is missing: what is skipped and how to get it."""
+    from tools.jail import sandbox_problem
+
+    problem = sandbox_problem()
+    skipped = sum(1 for r in terminalreporter.stats.get("skipped", [])
+                  if "bubblewrap sandbox" in str(getattr(r, "longrepr", "")))
+    if problem and skipped:
+        terminalreporter.write_line(f"{skipped} tests that need the grading sandbox were skipped: {problem}.")

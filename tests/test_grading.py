@@ -13,6 +13,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from tools import assignments, grade
+from tools.jail import sandbox_problem
 
 from .conftest import (
     copy_course,
@@ -24,7 +25,10 @@ from .conftest import (
 )
 
 FIRST = "01_self_attention"
-LEAK = "/source/"  # a path the sandbox must hide
+SANDBOX_PROBLEM = sandbox_problem()
+needs_sandbox = pytest.mark.skipif(SANDBOX_PROBLEM is not None,
+                                   reason=f"needs the bubblewrap sandbox: {SANDBOX_PROBLEM}")
+WRONG_SOFTMAX = "def softmax(x, axis=-1):\n    return np.asarray(x) * 0.0\n"
 
 
 def variant_cases():
@@ -89,7 +93,7 @@ def failure_cases(course: Path, port: int) -> dict:
     (course / "submitted" / "missing-notebook" / sol).mkdir(parents=True)
     cases["missing-notebook"] = sol
 
-    wrong_softmax = "def softmax(x, axis=-1):\n    return np.asarray(x) * 0.0\n"
+    wrong_softmax = WRONG_SOFTMAX
     add("wrong-softmax-honest", replace={"softmax": wrong_softmax})  # what the cheats deserve
     add("patches-allclose", replace={"softmax": wrong_softmax + (
         "np.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, **k: np.ones_like(a, bool)\n"
@@ -121,7 +125,102 @@ def failure_cases(course: Path, port: int) -> dict:
         f"print('loopback:', _try(lambda: socket.create_connection(('127.0.0.1', {port}), timeout=3)))\n"
         "print('interfaces:', sorted(name for _, name in socket.if_nameindex()))\n"
         + answer)})
+    cheats(course, add)
     return cases
+
+
+def cheats(course: Path, add) -> None:
+    """Students who know the grader: each trick comes on top of the wrong softmax, so it
+    must score what the wrong softmax scores without it (wrong-softmax-honest)."""
+    sol = FIRST
+    wrong = WRONG_SOFTMAX
+    # inside the kernel: rebind what tests use, hook cells, patch before every cell
+    add("rebinds-test-names", replace={"softmax": wrong + (
+        "import builtins, sys\n"
+        "def softmax_helper():\n    pass\n"
+        "_all_true = lambda *a, **k: True\n"
+        "for _m in [m for k, m in list(sys.modules.items()) if k.startswith('numpy') and m]:\n"
+        "    for _n in ('allclose', 'array_equal', 'isclose'):\n"
+        "        if hasattr(_m, _n):\n            setattr(_m, _n, _all_true)\n"
+        "builtins.AssertionError = type('AssertionError', (Exception,), {})\n"
+        "builtins.all = _all_true\n")})
+    add("hooks-every-cell", replace={"softmax": wrong + (
+        "import numpy, sys\n"
+        "def _patch(*a, **k):\n    numpy.allclose = lambda *a, **k: True\n"
+        "get_ipython().events.register('pre_run_cell', _patch)\n"
+        "get_ipython().events.register('post_run_cell', _patch)\n"
+        "sys.settrace(lambda *a: _patch())\n")})
+    add("searches-references", replace={"softmax": (
+        "def softmax(x, axis=-1):\n"
+        "    import gc, sys\n"
+        "    refs = [o for o in gc.get_objects() if callable(o) and getattr(o, '__name__', '').startswith('_ref')]\n"
+        "    frame, names = sys._getframe(), []\n"
+        "    while frame:\n        names += list(frame.f_globals)\n        frame = frame.f_back\n"
+        "    if refs:\n        return refs[0](x)\n"
+        "    print('references found:', len(refs), 'test names seen:', [n for n in names if n.startswith('_ref')])\n"
+        "    return np.asarray(x) * 0.0\n")})
+    add("fakes-a-result", replace={"softmax": wrong.replace("    return", (
+        "    from IPython.display import display\n"
+        "    display({'text/plain': '1.0'}, raw=True)\n"
+        "    get_ipython().displayhook.write_output_prompt()\n"
+        "    import sys\n    print('1.0')\n"
+        "    return"))})
+    # the kernel's memory of what it ran: the hidden tests must not be in it
+    add("prints-history", replace={"softmax": solution_code(sol)["softmax"] + (
+        "\nimport gc\n"
+        "def _dump():\n"
+        "    ip = get_ipython()\n"
+        "    print('HISTORY', ip.user_ns.get('In'), ip.history_manager.input_hist_raw)\n"
+        "    print('STRINGS', [o for o in gc.get_objects() if isinstance(o, str) and 'HIDDEN' in o][:20])\n"
+        "_inner = softmax\n"
+        "def softmax(x, axis=-1):\n    _dump()\n    return _inner(x, axis)\n")})
+    # files next to the notebook
+    path = make_submission(course, "files-next-to-notebook", sol, replace={"softmax": wrong})
+    folder = path.parent
+    (folder / "numpy.py").write_text("def allclose(*a, **k):\n    return True\n")
+    (folder / "ipython_kernel_config.py").write_text("c.InteractiveShellApp.exec_lines = ['import numpy; "
+                                                      "numpy.allclose = lambda *a, **k: True']\n")
+    (folder / "sitecustomize.py").write_text("import numpy\nnumpy.allclose = lambda *a, **k: True\n")
+    startup = folder / ".ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-cheat.py").write_text("import numpy\nnumpy.allclose = lambda *a, **k: True\n")
+    # links the grader could follow
+    for student, target in [("links-to-solutions", course / "source" / sol / notebook_name(sol)),
+                            ("links-to-gradebook", course / "gradebook.db")]:
+        nb = course / "submitted" / student / sol / notebook_name(sol)
+        nb.parent.mkdir(parents=True)
+        nb.symlink_to(target)
+    (course / "submitted" / "links-folder").mkdir()
+    (course / "submitted" / "links-folder" / sol).symlink_to(course / "submitted" / "solution" / sol)
+    path = make_submission(course, "links-beside-notebook", sol)
+    (path.parent / "data.csv").symlink_to("/etc/passwd")
+    # the kernel plants a link where its notebook would be, and writes everywhere it can
+    add("plants-links", replace={"project_qkv": (
+        "import os\n"
+        "for _p in ['self_attention.ipynb', '/tmp/self_attention.ipynb']:\n"
+        "    try:\n        os.symlink({gb!r}, _p)\n    except OSError:\n        pass\n"
+        "print('cwd holds', os.listdir('.'))\n").format(gb=str(course / "gradebook.db"))
+        + solution_code(sol)["project_qkv"]})
+    # resources of the sandbox: processes and /tmp
+    add("fork-bomb", replace={"project_qkv": (
+        "import os, time\n"
+        "_kids = []\n"
+        "try:\n"
+        "    for _ in range(400):\n"
+        "        _pid = os.fork()\n"
+        "        if _pid == 0:\n            time.sleep(20)\n            os._exit(0)\n"
+        "        _kids.append(_pid)\n"
+        "    print('forks: all', len(_kids))\n"
+        "except OSError as _e:\n    print('forks: stopped at', len(_kids), type(_e).__name__)\n"
+        + solution_code(sol)["project_qkv"])})
+    add("fills-tmp", replace={"project_qkv": (
+        "_written = 0\n"
+        "try:\n"
+        "    with open('/tmp/filler', 'wb') as _f:\n"
+        "        for _ in range(1024):\n            _f.write(b'x' * 2**20)\n            _written += 1\n"
+        "    print('tmp: wrote all', _written, 'MiB')\n"
+        "except OSError as _e:\n    print('tmp: stopped at', _written, 'MiB', type(_e).__name__)\n"
+        + solution_code(sol)["project_qkv"])})
 
 
 @pytest.fixture(scope="session")
@@ -138,8 +237,10 @@ def graded(tmp_path_factory):
     for a, name, fn, src in [p.values for p in RIGHT]:
         make_submission(course, f"right-{name}", a, replace={fn: src})
     with socket.create_server(("127.0.0.1", 0)) as listener:
-        failure_cases(course, listener.getsockname()[1])
-        subs = grade.grade(course, jobs=2, cell_timeout=20, notebook_timeout=240, progress=False)
+        if SANDBOX_PROBLEM is None:  # hostile code only where it is jailed
+            failure_cases(course, listener.getsockname()[1])
+        subs = grade.grade(course, jobs=2, cell_timeout=20, notebook_timeout=240, progress=False,
+                           sandbox=SANDBOX_PROBLEM is None)
     return course, {(s.student, s.assignment): s for s in subs}
 
 
@@ -251,12 +352,14 @@ def note(subs, student, a=FIRST):
     return "; ".join(subs[(student, a)].notes)
 
 
+@needs_sandbox
 def test_infinite_loop_is_stopped_and_graded(graded):
     _, subs = graded
     assert subs[("loops-forever", FIRST)].score < subs[("solution", FIRST)].score
     assert "CellTimeoutError" in note(subs, "loops-forever")
 
 
+@needs_sandbox
 def test_dying_kernel_is_graded_with_a_reason(graded):
     course, subs = graded
     assert "DeadKernelError" in note(subs, "kernel-dies")
@@ -267,12 +370,14 @@ def test_dying_kernel_is_graded_with_a_reason(graded):
         assert cells[cell][0] == 0, cell
 
 
+@needs_sandbox
 def test_memory_bomb_is_stopped_by_the_memory_limit(graded):
     _, subs = graded
     assert subs[("memory-bomb", FIRST)].score < subs[("solution", FIRST)].score
     assert "MemoryError" in note(subs, "memory-bomb")
 
 
+@needs_sandbox
 def test_output_flood_is_truncated(graded):
     course, subs = graded
     assert "output" in note(subs, "floods-output")
@@ -280,12 +385,14 @@ def test_output_flood_is_truncated(graded):
     assert size < 5_000_000
 
 
+@needs_sandbox
 def test_duplicated_test_cell_is_graded_once(graded):
     _, subs = graded
     assert full_marks(subs[("duplicates-test-cell", FIRST)])
     assert "more than once" in note(subs, "duplicates-test-cell")
 
 
+@needs_sandbox
 def test_deleted_test_cell_is_put_back_and_graded(graded):
     course, subs = graded
     assert full_marks(subs[("deletes-test-cell", FIRST)])
@@ -295,18 +402,21 @@ def test_deleted_test_cell_is_put_back_and_graded(graded):
         assert sub.needs_manual_grade is False
 
 
+@needs_sandbox
 def test_edited_test_cell_is_restored(graded):
     _, subs = graded
     assert subs[("edits-test-cell", FIRST)].score < subs[("solution", FIRST)].score
     assert "edited" in note(subs, "edits-test-cell")
 
 
+@needs_sandbox
 def test_test_cell_turned_into_markdown_is_restored(graded):
     _course, subs = graded
     assert subs[("test-cell-to-markdown", FIRST)].score < subs[("solution", FIRST)].score
     assert "cell_type changed" in note(subs, "test-cell-to-markdown")
 
 
+@needs_sandbox
 def test_changed_points_are_restored(graded):
     _, subs = graded
     sub, ref = subs[("changes-points", FIRST)], subs[("solution", FIRST)]
@@ -314,21 +424,26 @@ def test_changed_points_are_restored(graded):
     assert "points changed" in note(subs, "changes-points")
 
 
+@needs_sandbox
 def test_invalid_json_is_graded_as_empty(graded):
     _, subs = graded
     assert subs[("not-json", FIRST)].score == 0
     assert "not a valid notebook" in note(subs, "not-json")
 
 
+@needs_sandbox
 def test_missing_notebook_is_graded_as_empty(graded):
     _, subs = graded
     assert subs[("missing-notebook", FIRST)].score == 0
     assert "not submitted" in note(subs, "missing-notebook")
 
 
+@needs_sandbox
 @pytest.mark.parametrize("student", ["patches-allclose", "patches-testing", "replaces-np",
-                                     "shadows-builtins", "patches-during-test"])
-def test_tampering_with_numpy_does_not_earn_points(graded, student):
+                                     "shadows-builtins", "patches-during-test", "rebinds-test-names",
+                                     "hooks-every-cell", "searches-references", "fakes-a-result",
+                                     "files-next-to-notebook"])
+def test_a_trick_earns_no_more_than_the_same_wrong_answer(graded, student):
     course, _subs = graded
     cells = scores(course, student, FIRST)
     softmax_cells = {k: v for k, v in cells.items() if grade.cell_function(k) == "softmax"}
@@ -338,6 +453,7 @@ def test_tampering_with_numpy_does_not_earn_points(graded, student):
     assert all(cells[k][0] <= honest[k][0] for k in honest), (cells, honest)
 
 
+@needs_sandbox
 def test_sandbox_denies_reading_the_solutions(graded):
     course, subs = graded
     text = outputs_text(autograded(course, "reads-solutions", FIRST))
@@ -345,6 +461,7 @@ def test_sandbox_denies_reading_the_solutions(graded):
     assert full_marks(subs[("reads-solutions", FIRST)])  # and the probe itself did no harm
 
 
+@needs_sandbox
 def test_sandbox_denies_writing_the_gradebook(graded):
     course, _subs = graded
     text = outputs_text(autograded(course, "writes-gradebook", FIRST))
@@ -352,6 +469,7 @@ def test_sandbox_denies_writing_the_gradebook(graded):
     sqlite3.connect(course / "gradebook.db").execute("select count(*) from submitted_assignment")
 
 
+@needs_sandbox
 def test_sandbox_denies_the_network(graded):
     course, _ = graded
     text = outputs_text(autograded(course, "opens-network", FIRST))
@@ -362,14 +480,14 @@ def test_sandbox_denies_the_network(graded):
 def test_regrading_keeps_manual_grades_and_comments(tmp_path):
     course = copy_course(tmp_path)
     make_submission(course, "someone", FIRST, solved=False)
-    grade.grade(course, [FIRST], jobs=1, progress=False, feedback=False)
+    grade.grade(course, [FIRST], jobs=1, progress=False, feedback=False, sandbox=SANDBOX_PROBLEM is None)
     with Gradebook(grade.db_url(course)) as gb:
         g = gb.find_grade("test_softmax", "self_attention", FIRST, "someone")
         g.manual_score = 0.5
         c = gb.find_comment("softmax", "self_attention", FIRST, "someone")
         c.manual_comment = "see me after class"
         gb.db.commit()
-    again = grade.grade(course, [FIRST], jobs=1, progress=False, feedback=False)
+    again = grade.grade(course, [FIRST], jobs=1, progress=False, feedback=False, sandbox=SANDBOX_PROBLEM is None)
     assert again[0].score == 0.5  # the manual grade, over an unchanged auto grade of 0
     with Gradebook(grade.db_url(course)) as gb:
         c = gb.find_comment("softmax", "self_attention", FIRST, "someone")
@@ -386,7 +504,8 @@ def test_notebook_time_limit_stops_a_slow_notebook(tmp_path):
         nb["cells"][2:2] = [dict(sleeper) for _ in range(4)]
     make_submission(course, "slow", FIRST, edit=slow)
     subs = {s.student: s for s in grade.grade(course, [FIRST], jobs=2, cell_timeout=10,
-                                               notebook_timeout=8, progress=False, feedback=False)}
+                                               notebook_timeout=8, progress=False, feedback=False,
+                                               sandbox=SANDBOX_PROBLEM is None)}
     assert full_marks(subs["fine"])
     assert subs["slow"].score == 0
     assert "NotebookTimeoutError" in "; ".join(subs["slow"].notes)
@@ -402,3 +521,88 @@ def test_grading_refuses_without_a_sandbox(monkeypatch, capsys, tmp_path):
     assert grade.main(args) == 3
     assert "--unsandboxed" in capsys.readouterr().err
     assert not (course / "gradebook.db").exists()
+
+
+# --- what a student who has read the grader tries (issue: grading a student cannot talk out of failing)
+
+@needs_sandbox
+def test_references_and_test_names_are_not_in_the_kernel(graded):
+    course, _ = graded
+    text = outputs_text(autograded(course, "searches-references", FIRST))
+    assert "references found: 0 test names seen: []" in text
+
+
+@needs_sandbox
+def test_the_kernel_never_holds_the_hidden_tests(graded):
+    course, subs = graded
+    assert full_marks(subs[("prints-history", FIRST)])
+    hidden = "_ref_scores"  # a name only the hidden tests use
+    assert hidden in "".join(_cell(json_source(course), "test_attention_scores_hidden")["source"])
+    text = outputs_text(autograded(course, "prints-history", FIRST))
+    assert "HISTORY" in text and hidden not in text
+    html = (course / "feedback" / "prints-history" / FIRST / "self_attention.html").read_text()
+    assert "HISTORY" in html and hidden not in html and "BEGIN HIDDEN" not in html
+
+
+def json_source(course: Path) -> dict:
+    import json
+    return json.loads((course / "source" / FIRST / notebook_name(FIRST)).read_text())
+
+
+@needs_sandbox
+@pytest.mark.parametrize("student, why", [("links-to-solutions", "was a link"), ("links-to-gradebook", "was a link"),
+                                          ("links-folder", "submission folder is a link")])
+def test_a_link_is_not_followed(graded, student, why):
+    course, subs = graded
+    assert subs[(student, FIRST)].score == 0
+    assert why in note(subs, student)
+    for path in [*(course / "autograded").glob(f"{student}/**/*"), *(course / "feedback").glob(f"{student}/**/*")]:
+        if path.is_file():
+            assert "BEGIN SOLUTION" not in path.read_text(errors="replace")
+            assert "SQLite format" not in path.read_text(errors="replace")
+
+
+@needs_sandbox
+def test_a_link_beside_the_notebook_is_dropped_with_a_note(graded):
+    course, subs = graded
+    assert full_marks(subs[("links-beside-notebook", FIRST)])
+    assert "link(s) in the submission folder were dropped" in note(subs, "links-beside-notebook")
+    assert not list((course / "autograded" / "links-beside-notebook").rglob("data.csv"))
+
+
+@needs_sandbox
+def test_links_planted_by_the_kernel_reach_nothing(graded):
+    course, subs = graded
+    assert full_marks(subs[("plants-links", FIRST)])
+    text = outputs_text(autograded(course, "plants-links", FIRST))
+    assert "cwd holds" in text
+    sqlite3.connect(course / "gradebook.db").execute("select count(*) from submitted_assignment")
+    assert full_marks(subs[("solution", FIRST)])
+
+
+@needs_sandbox
+def test_a_fork_bomb_is_capped(graded):
+    course, subs = graded
+    text = outputs_text(autograded(course, "fork-bomb", FIRST))
+    assert "forks: stopped at" in text, text[-500:]
+    assert full_marks(subs[("fork-bomb", FIRST)])  # only its own processes were capped
+
+
+@needs_sandbox
+def test_filling_tmp_stops_at_its_size(graded):
+    course, subs = graded
+    text = outputs_text(autograded(course, "fills-tmp", FIRST))
+    assert "tmp: stopped at" in text, text[-500:]
+    assert int(text.split("tmp: stopped at ")[1].split()[0]) <= 64
+    assert full_marks(subs[("fills-tmp", FIRST)])
+
+
+@needs_sandbox
+def test_the_rest_of_the_class_is_graded_as_without_the_cheats(graded, tmp_path):
+    course, _ = graded
+    alone = copy_course(tmp_path)
+    for student, kw in [("solution", {}), ("wrong-softmax-honest", {"replace": {"softmax": WRONG_SOFTMAX}})]:
+        make_submission(alone, student, FIRST, **kw)
+    grade.grade(alone, [FIRST], jobs=2, progress=False, feedback=False)
+    for student in ("solution", "wrong-softmax-honest"):
+        assert scores(alone, student, FIRST) == scores(course, student, FIRST), student

@@ -53,6 +53,10 @@ def main(args) -> int:
         names = args.assignment or assignments()
         subs = _scratch_course(plain, names, args.copies)
         _scratch_course(ours, names, args.copies)
+        # the plain side is nbgrader as it ships: its own Execute, no sandbox, no engine
+        (plain / "nbgrader_config.py").write_text(
+            'c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = "self-attention"\n'
+            "c.Execute.timeout = 30\nc.OverwriteCells.add_missing_cells = True\n")
         n = len(subs)
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
         print(f"{n} submissions ({args.copies} of each of {len(names)} assignments), "

@@ -5,9 +5,13 @@
 Built on nbgrader's converters and gradebook, in four steps:
 1. the gradebook learns each assignment from source/ (nbgrader GenerateAssignment,
    again only when source/ has changed);
-2. every submission is checked, repaired and executed by a pool of workers, one per
-   core, each kernel jailed by bubblewrap (tools.worker, tools.sandbox, tools.guard);
-   a worker that overruns is killed and replaced, and the submission is marked;
+2. every submission is collected (its notebooks, as regular files: tools.collect),
+   checked, repaired and executed by a pool of workers, one per core (tools.worker):
+   the student's cells run in a jailed kernel (tools.jail), the tests in the worker
+   itself, calling the student's functions across the boundary with plain data only
+   (tools.runner, tools.remote, tools.wire); outputs that could carry script are
+   sanitised (tools.sanitize); a worker that overruns is killed and replaced, and the
+   submission is marked;
 3. as each one finishes, nbgrader's SaveAutoGrades stores its scores in the course's
    gradebook (manual grades and comments are kept on a re-run), and the workers write
    its feedback HTML with the hidden tests removed;
@@ -48,8 +52,8 @@ from tqdm import tqdm
 
 from . import ROOT, _patch_nbgrader, assignments, build
 from .build import course_config, coursedir
-from .guard import error_output
-from .sandbox import sandbox_problem
+from .jail import sandbox_problem
+from .runner import error_output
 
 _patch_nbgrader()
 # nbgrader's gradebook triggers harmless SQLAlchemy session warnings on every save.

@@ -3,11 +3,14 @@ answers each with one JSON line. `tools.grade` runs one per core and kills and r
 a worker whose job overruns its time limit, so no submission can stop the class.
 
 Jobs:
-- {"kind": "execute", ...}: check and repair one submission, then run it through
-  nbgrader's Autograde (sanitising preprocessors + GuardedExecute) in a private
-  scratch course, with the kernel in the sandbox. Grades are not saved here.
+- {"kind": "execute", ...}: collect one submission (tools/collect.py: the release's
+  notebooks, as regular files), check and repair it, then run it through nbgrader's
+  Autograde in a private scratch course: its sanitising preprocessors, then the
+  course's autograde preprocessors from nbgrader_config.py (tools/runner.py's
+  TrustedExecute: student cells in the jailed kernel, tests here; tools/sanitize.py).
+  Grades are not saved here.
 - {"kind": "feedback", ...}: nbgrader's GenerateFeedback for one student, with the
-  hidden tests removed from what the student sees.
+  preprocessors of nbgrader_config.py (hidden tests removed, outputs sanitised).
 """
 import json
 import logging
@@ -23,13 +26,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 import nbformat
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.converters import Autograde, GenerateFeedback
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 from sqlalchemy.exc import SAWarning
 
 from .build import course_config, coursedir
-from .guard import GuardedExecute
+from .collect import collect
 
 warnings.filterwarnings("ignore", category=SAWarning)
 
@@ -73,7 +74,12 @@ def check_notebook(path: Path, release_nb: Path) -> list[str]:
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         gid = meta.get("grade_id")
-        if gid is None:
+        if not meta:
+            continue
+        if gid not in released:
+            notes.append("a cell with nbgrader metadata the release does not have was graded as an ordinary cell")
+            del cell.metadata["nbgrader"]
+            changed = True
             continue
         if gid in seen:
             notes.append(f"cell '{gid}' occurs more than once; only the first one is graded")
@@ -97,9 +103,9 @@ def execute(job: dict) -> dict:
     shutil.copytree(Path(job["template"]) / "source" / assignment, work / "source" / assignment)
     shutil.copy(Path(job["template"]) / "gradebook.db", work / "gradebook.db")
     sub = work / "submitted" / student / assignment
-    shutil.copytree(root / "submitted" / student / assignment, sub)
-    notes = []
-    for release_nb in sorted((Path(job["template"]) / "release" / assignment).glob("*.ipynb")):
+    released = sorted((Path(job["template"]) / "release" / assignment).glob("*.ipynb"))
+    notes = collect(root, student, assignment, [p.name for p in released], sub)
+    for release_nb in released:
         nb_path = sub / release_nb.name
         if nb_path.exists():
             notes += check_notebook(nb_path, release_nb)
@@ -110,14 +116,12 @@ def execute(job: dict) -> dict:
     config = course_config(root)
     cd = coursedir(work, config, db_url=f"sqlite:///{work / 'gradebook.db'}")
     cd.student_id, cd.assignment_id = student, assignment
-    config.Autograde.autograde_preprocessors = [GuardedExecute]
     config.Autograde.create_student = True
     config.BaseConverter.force = True
     config.OverwriteCells.add_missing_cells = True
-    config.GuardedExecute.timeout = job["cell_timeout"]
-    config.GuardedExecute.notebook_timeout = job["notebook_timeout"]
-    config.SandboxedKernelManager.sandbox = job["sandbox"]
-    config.SandboxedKernelManager.workdir = str(work / "autograded" / student / assignment)
+    config.TrustedExecute.timeout = job["cell_timeout"]
+    config.TrustedExecute.notebook_timeout = job["notebook_timeout"]
+    config.TrustedExecute.sandbox = job["sandbox"]
     converter = Autograde(coursedir=cd, config=config)
     handler = _Notes()
     converter.log.addHandler(handler)
@@ -131,9 +135,6 @@ def execute(job: dict) -> dict:
     notes += [r for r in map(_reason, handler.notes) if r]
     out = work / "autograded" / student / assignment
     executed = sorted(str(p) for p in out.glob("*.ipynb")) if ok else []
-    for p in executed:
-        nb = nbformat.read(p, as_version=4)
-        notes += _execution_notes(nb)
     return {"ok": ok, "notes": list(dict.fromkeys(notes)), "executed": executed}
 
 
@@ -141,7 +142,10 @@ _ATTRIBUTE = re.compile(r"Attribute '(\w+)' for cell (\S+) has changed! \(should
 
 
 def _reason(message: str) -> str | None:
-    """nbgrader's warning about a submission, as a reason for the instructor (or None)."""
+    """nbgrader's (or the runner's) warning about a submission, as a reason for the
+    instructor (or None)."""
+    if message.startswith("grader: "):
+        return message.removeprefix("grader: ")
     if m := _ATTRIBUTE.match(message):
         attr, cell, want, got = m.groups()
         if attr == "checksum":
@@ -153,30 +157,11 @@ def _reason(message: str) -> str | None:
     return None
 
 
-def _execution_notes(nb) -> list[str]:
-    notes = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if out.output_type == "error" and out.ename in (
-                    "CellTimeoutError", "NotebookTimeoutError", "DeadKernelError",
-                    "TamperingError", "MemoryError"):
-                gid = cell.metadata.get("nbgrader", {}).get("grade_id", "a cell")
-                notes.append(f"{out.ename} in {gid}: {out.evalue}".rstrip(": "))
-            elif out.output_type == "stream" and "output truncated" in out.text:
-                notes.append("output flooding: a cell's output was truncated")
-    # one note per kind is enough for the summary
-    kinds = {}
-    for n in notes:
-        kinds.setdefault(n.split(" in ")[0], n)
-    return list(kinds.values())
-
-
 def feedback(job: dict) -> dict:
     root = Path(job["root"])
     config = course_config(root)
     cd = coursedir(root, config)
     cd.student_id, cd.assignment_id = job["student"], job["assignment"]
-    config.GenerateFeedback.preprocessors = [ClearHiddenTests, GetGrades, CSSHTMLHeaderPreprocessor]
     config.BaseConverter.force = True
     converter = GenerateFeedback(coursedir=cd, config=config)
     converter.log.setLevel(logging.ERROR)

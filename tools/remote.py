@@ -1,0 +1,428 @@
+"""The grader's side of the sandbox boundary: a session with one jailed student kernel,
+and proxies for the graded names.
+
+`Session` starts the kernel (tools/jail.py), installs the agent (tools/serve.py) and
+then either runs a student's cell, or calls a graded function by name: the request
+goes in through the kernel's stdin channel, the answer comes back the same way and is
+decoded as plain data (tools/wire.py). Arguments the kernel changed in place are
+changed in the caller's copies too, a Generator advances as it did in the kernel,
+callables are called back here, numpy's global random state moves here when it moved
+there (the test sees that it changed, never the kernel's state), numpy warnings are raised again here, and the kernel's
+peak memory can be measured from outside while a call runs.
+
+`Remote` is what a test cell sees under the name of a graded function.
+"""
+import builtins
+import contextlib
+import json
+import os
+import subprocess
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import zmq
+
+from .jail import JailedKernelManager
+from .wire import Codec, Opaque, WireError, find_opaque, leaves
+
+PREFIX = "\x00course:"
+_TOOLS = Path(__file__).resolve().parent
+BOOTSTRAP = (
+    "def _course_install():\n"
+    "    import sys, types\n"
+    "    module = types.ModuleType('_course_server')\n"
+    "    for name, source in {sources!r}:\n"
+    "        exec(compile(source, name, 'exec'), module.__dict__)\n"
+    "    sys.modules['_course_server'] = module\n"
+    "    module.install(get_ipython())\n"
+    "_course_install()\n"
+    "del _course_install\n"
+)
+SERVE = "__import__('_course_server').serve({request})"
+ANSWER = {"answer": "__import__('_course_server').last"}
+INLINE = 256 * 1024  # requests up to this size travel in the execute request itself
+
+
+class KernelDied(BaseException):
+    """The kernel is gone (a crash, os._exit, killed after an interrupt failed). A
+    BaseException, so that a test's `except Exception` does not hide it."""
+
+
+class CallTimeout(BaseException):
+    """The kernel did not finish within the time limit (it was interrupted)."""
+
+
+class GradingError(Exception):
+    """The kernel's answer could not be used."""
+
+
+def _bootstrap_code() -> str:
+    sources = [(f"<course {n}>", (_TOOLS / f"{n}.py").read_text()) for n in ("wire", "serve")]
+    return BOOTSTRAP.format(sources=sources)
+
+
+# -- exceptions and warnings from the kernel -------------------------------------------
+_NUMPY_EXCEPTIONS = {"AxisError": np.exceptions.AxisError, "LinAlgError": np.linalg.LinAlgError}
+
+
+def rebuild_exception(info) -> Exception:
+    """The student's exception as the same built-in (or numpy) type with its message;
+    any other type as an Exception subclass of the same name."""
+    if not (isinstance(info, list) and len(info) == 3 and all(isinstance(x, str) for x in info)):
+        return GradingError("the kernel sent a malformed exception")
+    name, module, message = info[0][:100], info[1], info[2][:4000]
+    cls = getattr(builtins, name, None) if module == "builtins" else _NUMPY_EXCEPTIONS.get(name)
+    if isinstance(cls, type) and issubclass(cls, Exception):
+        with contextlib.suppress(Exception):  # exception types with other constructors
+            return cls(message)
+    safe = name if name.isidentifier() else "StudentError"
+    return type(safe, (Exception,), {"__module__": "student"})(message)
+
+
+def _warning_class(name: str):
+    cls = getattr(builtins, name, None)
+    return cls if isinstance(cls, type) and issubclass(cls, Warning) else UserWarning
+
+
+# -- memory, seen from outside -----------------------------------------------------------
+def _children_map() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            kids.setdefault(ppid, []).append(int(entry))
+    return kids
+
+
+def descendants(pid: int) -> list[int]:
+    kids, found, todo = _children_map(), [], [pid]
+    while todo:
+        p = todo.pop()
+        for c in kids.get(p, []):
+            found.append(c)
+            todo.append(c)
+    return found
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+class MemoryWatch:
+    """Peak resident memory of the jail's processes while a call runs, above what they
+    held when it started: each process's high-water mark is reset before (the kernel
+    could reset it too, so the resident size is also sampled every 2 ms)."""
+
+    def __init__(self, root_pid: int):
+        self.root_pid = root_pid
+
+    def __enter__(self):
+        self.pids = descendants(self.root_pid)
+        for pid in self.pids:
+            try:
+                with open(f"/proc/{pid}/clear_refs", "w") as f:
+                    f.write("5")
+            except OSError:
+                pass
+        self.base = sum(_status_kb(p, "VmRSS") for p in self.pids)
+        self.peak = self.base
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        n = 0
+        while not self._stop.wait(0.002):
+            n += 1
+            if n % 25 == 0:
+                self.pids = descendants(self.root_pid)
+            self.peak = max(self.peak, sum(_status_kb(p, "VmRSS") for p in self.pids))
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        hwm = sum(max(_status_kb(p, "VmHWM"), _status_kb(p, "VmRSS")) for p in self.pids)
+        self.peak = max(self.peak, hwm)
+
+    @property
+    def peak_bytes(self) -> int:
+        return max(0, self.peak - self.base) * 1024
+
+
+# -- the session -------------------------------------------------------------------------
+class Session:
+    """One jailed kernel for one notebook."""
+
+    def __init__(self, sandbox: bool = True, start_timeout: float = 60, on_event=None):
+        self.km = JailedKernelManager(sandbox=sandbox)
+        self.on_event = on_event or (lambda kind, text: None)
+        self.busy = False
+        self.dead = False
+        self.warning_registry: dict = {}  # numpy warnings shown once per place, as in a kernel
+        self.km.start_kernel(cwd=self.km.ipc_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env={k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ")})
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        try:
+            self.kc.wait_for_ready(timeout=start_timeout)
+        except RuntimeError as exc:
+            self.close()
+            raise KernelDied(f"the kernel did not start: {exc}") from None
+        self.km.lock_ipc_dir()
+        self.poller = zmq.Poller()
+        for channel in (self.kc.iopub_channel, self.kc.stdin_channel, self.kc.shell_channel):
+            self.poller.register(channel.socket, zmq.POLLIN)
+        self.execute(_bootstrap_code(), timeout=start_timeout, store_history=False)
+
+    @property
+    def jail_pid(self) -> int:
+        return self.km.provisioner.process.pid
+
+    def close(self):
+        with contextlib.suppress(Exception):
+            self.kc.stop_channels()
+        self._kill()
+        self.km.remove_ipc_dir()
+
+    # -- executing code --------------------------------------------------------------
+    def execute(self, code: str, timeout: float, store_history: bool = True, allow_stdin: bool = False,
+                on_output=None, on_input=None, user_expressions=None) -> dict:
+        """Run code in the kernel; returns the execute_reply content. Raises
+        CallTimeout (after interrupting it) or KernelDied."""
+        if self.dead:
+            raise KernelDied("the kernel died earlier")
+        msg_id = self.kc.execute(code, silent=False, store_history=store_history, allow_stdin=allow_stdin,
+                                 stop_on_error=False, user_expressions=user_expressions or {})
+        deadline = time.monotonic() + timeout
+        interrupted = False
+        reply = None
+        idle = False
+        while reply is None or not idle:
+            now = time.monotonic()
+            if now > deadline:
+                if interrupted:
+                    self._kill()
+                    raise KernelDied("the kernel did not stop when interrupted and was killed")
+                interrupted = True
+                self.km.interrupt_kernel()
+                deadline = now + 10
+            events = dict(self.poller.poll(int(min(max(deadline - now, 0.01), 0.5) * 1000)))
+            if not events:
+                if not self.km.is_alive():
+                    self.dead = True
+                    raise KernelDied("the kernel died")
+                continue
+            if self.kc.stdin_channel.socket in events:
+                msg = self.kc.stdin_channel.get_msg(timeout=0)
+                if msg["msg_type"] == "input_request":
+                    answer = on_input(msg["content"].get("prompt", "")) if on_input else ""
+                    self.kc.input(answer)
+            if self.kc.iopub_channel.socket in events:
+                while self.kc.iopub_channel.msg_ready():
+                    msg = self.kc.iopub_channel.get_msg(timeout=0)
+                    if msg["parent_header"].get("msg_id") != msg_id:
+                        continue
+                    kind = msg["msg_type"]
+                    if kind == "status" and msg["content"]["execution_state"] == "idle":
+                        idle = True
+                    elif kind in ("stream", "display_data", "execute_result", "error", "update_display_data",
+                                  "clear_output") and on_output:
+                        on_output(msg)
+            if self.kc.shell_channel.socket in events:
+                while self.kc.shell_channel.msg_ready():
+                    msg = self.kc.shell_channel.get_msg(timeout=0)
+                    if msg["parent_header"].get("msg_id") == msg_id:
+                        reply = msg["content"]
+        if interrupted:
+            raise CallTimeout(f"it ran longer than {timeout:.0f} s and was interrupted")
+        return reply
+
+    def _kill(self):
+        self.dead = True
+        with contextlib.suppress(Exception):
+            self.km.shutdown_kernel(now=True)
+
+    # -- calls by name ---------------------------------------------------------------
+    def _request(self, request: dict, codec: Codec, timeout: float, on_text, watch=None) -> dict:
+        """Send one request to the agent; answer its input requests; return its reply."""
+        if self.busy:
+            raise GradingError("a graded function may not be called while another one runs")
+        sent = []
+        text = json.dumps(request)
+        code = SERVE.format(request=repr(text) if len(text) <= INLINE else "")
+        if len(text) <= INLINE:
+            sent.append(True)
+
+        def on_input(prompt: str) -> str:
+            if not prompt.startswith(PREFIX):
+                return ""  # the student's own input(): nothing to say
+            try:
+                msg = json.loads(prompt[len(PREFIX):])
+            except ValueError:
+                return ""
+            op = msg.get("op") if isinstance(msg, dict) else None
+            if op == "ready" and not sent:
+                sent.append(True)
+                return text
+            if op == "callback":
+                return self._callback(codec, msg)
+            return ""
+
+        def on_output(msg):
+            content = msg["content"]
+            if msg["msg_type"] == "stream":
+                on_text(content.get("text", ""))
+            elif msg["msg_type"] in ("display_data", "execute_result", "error"):
+                text = content.get("data", {}).get("text/plain") or content.get("evalue", "")
+                on_text(str(text) + "\n")
+
+        self.busy = True
+        try:
+            with watch or contextlib.nullcontext():
+                reply = self.execute(code, timeout, store_history=False, allow_stdin=True,
+                                     on_output=on_output, on_input=on_input, user_expressions=ANSWER)
+        finally:
+            self.busy = False
+        answer = (reply.get("user_expressions") or {}).get("answer") or {}
+        try:
+            result = json.loads(answer["data"]["text/plain"])
+        except (KeyError, TypeError, ValueError):
+            result = None
+        if not isinstance(result, dict) or "status" not in result:
+            raise GradingError("the kernel did not answer the grader (was its agent replaced?)")
+        return result
+
+    def _callback(self, codec: Codec, msg) -> str:
+        fn = codec.functions.get(msg.get("fn"))
+        try:
+            if fn is None:
+                raise GradingError("no such callback")
+            args, kwargs = Codec().decode(msg.get("args")), Codec().decode(msg.get("kwargs"))
+            if not (isinstance(args, tuple) and isinstance(kwargs, dict)):
+                raise GradingError("malformed callback")
+            value = fn(*args, **kwargs)
+            return json.dumps({"status": "ok", "value": Codec().encode(value)})
+        except Exception as exc:  # noqa: BLE001 - goes back to the kernel as its exception
+            return json.dumps({"status": "exception",
+                               "exception": [type(exc).__name__, "builtins", str(exc)[:4000]]})
+
+    def describe(self, names, timeout: float, on_text) -> dict:
+        """For each name: ("missing",), ("function",) or ("value", plain data)."""
+        reply = self._request({"op": "describe", "names": list(names)}, Codec(), timeout, on_text)
+        found = reply.get("names") if isinstance(reply.get("names"), dict) else {}
+        out = {}
+        for name in names:
+            info = found.get(name)
+            if isinstance(info, list) and info and info[0] == "function":
+                out[name] = ("function",)
+            elif isinstance(info, list) and len(info) == 2 and info[0] == "value":
+                try:
+                    out[name] = ("value", Codec().decode(info[1]))
+                except WireError:
+                    out[name] = ("value", Opaque("value the grader could not read"))
+            else:
+                out[name] = ("missing",)
+        return out
+
+    def call(self, name: str, args: tuple, kwargs: dict, timeout: float, on_text, using=None,
+             measure: bool = False):
+        codec = Codec()
+        request = {"op": "call", "name": name, "args": codec.encode(args), "kwargs": codec.encode(kwargs),
+                   "errstate": {k: v for k, v in np.geterr().items()},
+                   "using": {dep: codec.register(fn) for dep, fn in (using or {}).items()}}
+        watch = MemoryWatch(self.jail_pid) if measure else None
+        reply = self._request(request, codec, timeout, on_text, watch)
+        self._apply_changes(leaves((args, kwargs)), reply.get("changed"))
+        if reply.get("global_random_changed") is True:
+            np.random.random()  # numpy's global random state moved in the kernel: move it here too
+        self._warn(reply.get("warnings"))
+        status = reply.get("status")
+        if status == "missing":
+            raise NameError(f"name '{name}' is not defined")
+        if status == "exception":
+            raise rebuild_exception(reply.get("exception"))
+        if status != "ok":
+            raise GradingError("the kernel sent a malformed answer")
+        try:
+            value = Codec().decode(reply.get("value"))
+        except WireError as exc:
+            raise GradingError(f"{name} returned something the grader cannot read ({exc})") from None
+        opaque = find_opaque(value)
+        if opaque:
+            raise TypeError(f"{name} returned {'a value containing ' if not isinstance(value, Opaque) else ''}"
+                            f"a {opaque}: only numpy arrays, numbers, strings, None, and tuples, "
+                            "lists and dicts of them can be graded")
+        return (value, watch.peak_bytes) if measure else value
+
+    @staticmethod
+    def _apply_changes(originals, changed):
+        originals = list(originals)
+        for item in changed if isinstance(changed, list) else []:
+            try:
+                i, encoded = item
+                target = originals[i]
+                new = Codec().decode(encoded)
+            except (TypeError, ValueError, IndexError, WireError):
+                continue
+            if isinstance(target, np.ndarray) and isinstance(new, np.ndarray) and new.shape == target.shape:
+                try:
+                    target[...] = new
+                except (ValueError, TypeError):
+                    pass  # a read-only caller's array: the test will see it unchanged
+            elif isinstance(target, np.random.Generator) and isinstance(new, np.random.Generator):
+                target.bit_generator.state = new.bit_generator.state
+                old_seq, new_seq = target.bit_generator.seed_seq, new.bit_generator.seed_seq
+                if isinstance(old_seq, np.random.SeedSequence) and isinstance(new_seq, np.random.SeedSequence):
+                    extra = new_seq.n_children_spawned - old_seq.n_children_spawned
+                    if 0 < extra <= 10_000:
+                        old_seq.spawn(extra)
+
+    def _warn(self, caught):
+        for item in caught if isinstance(caught, list) else []:
+            if isinstance(item, list) and len(item) == 4 and isinstance(item[1], str):
+                name, message, filename, lineno = item
+                warnings.warn_explicit(message, _warning_class(str(name)), str(filename)[:200],
+                                       int(lineno) if isinstance(lineno, int) else 0,
+                                       registry=self.warning_registry)
+
+
+class Remote:
+    """A graded function, as test cells see it: calling it calls the student's function
+    in the kernel."""
+
+    def __init__(self, session: Session, name: str, timeout, on_text):
+        self._session, self.__name__, self._timeout, self._on_text = session, name, timeout, on_text
+        self.__qualname__ = name
+
+    def __call__(self, *args, **kwargs):
+        return self._session.call(self.__name__, args, kwargs, self._timeout(), self._on_text)
+
+    def using(self, **deps):
+        """The function, calling the given (grader-side) functions instead of the
+        notebook's own ones of those names."""
+        def call(*args, **kwargs):
+            return self._session.call(self.__name__, args, kwargs, self._timeout(), self._on_text, using=deps)
+        return call
+
+    def measure_memory(self, *args, **kwargs):
+        """(result, peak bytes): the kernel's peak resident memory during the call above
+        what it held before, measured from outside the kernel."""
+        return self._session.call(self.__name__, args, kwargs, self._timeout(), self._on_text, measure=True)
+
+    def __repr__(self):
+        return f"<graded function {self.__name__}>"
