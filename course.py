@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Every command of the course, runnable with nothing but Python 3.11+.
 
-    python3 course.py lab [lab options]    open JupyterLab on the course (nbgrader extensions on)
+    python3 course.py lab [lab options]    open JupyterLab on the course (nbgrader extensions on),
+                                           every lesson released to the Assignments panel
     python3 course.py test [pytest args]   run the whole test suite
     python3 course.py release [NN_topic]   regenerate release/ from source/ (one assignment or all)
     python3 course.py solutions [NN_topic] regenerate solutions/ (instructor notebooks, executed)
@@ -28,6 +29,36 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / "requirements.sha256"
 
 COMMANDS = ("lab", "test", "release", "solutions", "lectures", "grade", "bench")
+
+
+# Run by the course environment's Python at `lab`: release every assignment of release/
+# into the exchange with nbgrader's own ReleaseAssignment (again only when it changed).
+RELEASE_TO_EXCHANGE = """
+import filecmp, os, sys
+from traitlets.config.loader import PyFileConfigLoader
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.exchange import ExchangeFactory
+
+root = sys.argv[1]
+config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
+outbound = os.path.join(config.Exchange.root, config.CourseDirectory.course_id, "outbound")
+released = []
+for name in sorted(os.listdir(os.path.join(root, "release"))):
+    src, dest = os.path.join(root, "release", name), os.path.join(outbound, name)
+    if os.path.isdir(dest) and not filecmp.dircmp(src, dest).diff_files and \\
+            sorted(os.listdir(src)) == sorted(os.listdir(dest)):
+        continue
+    config.ExchangeReleaseAssignment.force = True
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = name
+    exchange = ExchangeFactory(config=config)
+    exchange.ReleaseAssignment(coursedir=coursedir, authenticator=Authenticator(config=config),
+                               config=config).start()
+    released.append(name)
+if released:
+    print("Released into the exchange (fetch them from the Assignments panel):", ", ".join(released))
+"""
 
 
 def ensure_environment() -> None:
@@ -59,11 +90,20 @@ def main(argv: list[str]) -> int:
     env = dict(os.environ, PYTHONPATH=str(ROOT),
                PATH=str(BIN) + os.pathsep + os.environ.get("PATH", ""))
     if command == "lab":
-        exchange = ROOT / "exchange"  # nbgrader_config.py: the one-machine exchange
+        # One machine: students never open release/. Every assignment is released into
+        # the local exchange, and the Assignments panel fetches it into <assignment>/ in
+        # this folder (ignored by git), where Validate and Submit work on it.
+        exchange = ROOT / "exchange"
         if not exchange.exists():
             exchange.mkdir()
             exchange.chmod(0o777)
-        cmd = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}"]
+        env["COURSE_EXCHANGE"] = str(exchange)  # read by nbgrader_config.py
+        subprocess.run([str(PYTHON), "-c", RELEASE_TO_EXCHANGE, str(ROOT)], cwd=ROOT, env=env, check=True)
+        cmd = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}",
+               # jupyter_server gives its websocket keep-alive in ms (30000/90000), which
+               # tornado reads as seconds and warns about (jupyter_server issue 1612);
+               # on one machine there is no proxy to keep a connection alive through.
+               '--ServerApp.tornado_settings={"ws_ping_interval": 0}']
         if headless():
             print("No display found: open the URL printed below in your browser.", flush=True)
             cmd.append("--no-browser")

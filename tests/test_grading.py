@@ -153,7 +153,8 @@ def cheats(course: Path, add) -> None:
     add("searches-references", replace={"softmax": (
         "def softmax(x, axis=-1):\n"
         "    import gc, sys\n"
-        "    refs = [o for o in gc.get_objects() if callable(o) and getattr(o, '__name__', '').startswith('_ref')]\n"
+        "    refs = [o for o in gc.get_objects() if callable(o) and getattr(o, '__module__', '') == '__main__'\n"
+        "            and getattr(o, '__name__', '').startswith('_ref')]\n"
         "    frame, names = sys._getframe(), []\n"
         "    while frame:\n        names += list(frame.f_globals)\n        frame = frame.f_back\n"
         "    if refs:\n        return refs[0](x)\n"
@@ -585,7 +586,8 @@ def test_a_fork_bomb_is_capped(graded):
     course, subs = graded
     text = outputs_text(autograded(course, "fork-bomb", FIRST))
     assert "forks: stopped at" in text, text[-500:]
-    assert full_marks(subs[("fork-bomb", FIRST)])  # only its own processes were capped
+    assert int(text.split("forks: stopped at ")[1].split()[0]) < 64
+    assert full_marks(subs[("solution", FIRST)])  # the cap is this sandbox's alone
 
 
 @needs_sandbox

@@ -19,6 +19,8 @@ CONTRACT = {
                      "split_heads", "merge_heads", "multi_head_attention"],
     "05_gradients_and_memory": ["numerical_gradient", "attention_backward",
                                 "online_softmax_attention"],
+    "06_training": ["positional_encoding", "cross_entropy", "adam_step", "rnn_forward",
+                    "rnn_backward"],
 }
 
 

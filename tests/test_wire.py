@@ -85,3 +85,10 @@ def test_leaves_walk_arrays_and_generators_in_a_fixed_order():
     a, b, g = np.zeros(2), np.ones(3), np.random.default_rng(0)
     found = list(leaves(((a, 1), {"k": [b, g]})))
     assert found[0] is a and found[1] is b and found[2] is g
+
+
+def test_a_strided_view_arrives_as_a_strided_view():
+    base = np.arange(24.0).reshape(4, 6)
+    back = roundtrip(base[:, 1:4])
+    assert np.array_equal(back, base[:, 1:4]) and not back.flags.c_contiguous
+    assert not np.shares_memory(back.reshape(-1), back)  # reshape copies, as for the original

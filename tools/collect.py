@@ -1,7 +1,7 @@
 """Collect: the files of a submission that travel further, and nothing else.
 
 From `submitted/<student>/<assignment>/` only the notebooks that the release has (and
-nbgrader's `timestamp.txt`) are copied, each as a regular file opened without following
+nbgrader's `timestamp.txt` and `submission_secret.txt`) are copied, each as a regular file opened without following
 links; a folder on the way that is a link, a notebook that is a link, a device or
 anything but a regular file, and every other entry are left behind. The notes say what
 was left, in the grader's own words (never a name the student chose).
@@ -16,6 +16,7 @@ from pathlib import Path
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 MAX_NOTEBOOK = 50 * 2**20
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")  # written by nbgrader's submit
 
 
 def _read_regular(path: Path, limit: int) -> bytes | None:
@@ -53,7 +54,7 @@ def collect(course: Path, student: str, assignment: str, notebooks: list[str], d
     if not _real_folder(course, "submitted", student, assignment):
         return ["the submission folder is a link or not a folder; nothing was graded"]
     src = course / "submitted" / student / assignment
-    wanted = set(notebooks) | {"timestamp.txt"}
+    wanted = set(notebooks) | set(NBGRADER_FILES)
     links = others = 0
     for entry in os.scandir(src):
         is_link = entry.is_symlink()
@@ -63,7 +64,7 @@ def collect(course: Path, student: str, assignment: str, notebooks: list[str], d
             continue
         data = _read_regular(src / entry.name, MAX_NOTEBOOK)
         if data is None:
-            if entry.name != "timestamp.txt":
+            if entry.name not in NBGRADER_FILES:
                 what = "a link" if is_link else "not a regular file"
                 notes.append(f"{entry.name} was {what}, so it was not read; graded as not submitted")
             continue

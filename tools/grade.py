@@ -52,6 +52,7 @@ from tqdm import tqdm
 
 from . import ROOT, _patch_nbgrader, assignments, build
 from .build import course_config, coursedir
+from .collect import NBGRADER_FILES
 from .jail import sandbox_problem
 from .runner import error_output
 
@@ -294,9 +295,10 @@ def grade(root: Path = ROOT, names=None, students=(), jobs: int = 2, sandbox: bo
             if dest.exists():
                 shutil.rmtree(dest)
             dest.mkdir(parents=True)
-            src = root / "submitted" / sub.student / sub.assignment
-            if (src / "timestamp.txt").exists():
-                shutil.copy(src / "timestamp.txt", dest / "timestamp.txt")
+            collected = scratch / "work" / str(result["id"]) / "submitted" / sub.student / sub.assignment
+            for name in NBGRADER_FILES:  # regular files, as collected (never the submission itself)
+                if (collected / name).is_file():
+                    shutil.copy(collected / name, dest / name)
             if result.get("ok"):
                 for p in result["executed"]:
                     shutil.copy(p, dest / Path(p).name)

@@ -19,11 +19,14 @@ import os
 import subprocess
 import threading
 import time
+import typing
 import warnings
 from pathlib import Path
 
 import numpy as np
 import zmq
+from jupyter_client.blocking import BlockingKernelClient
+from jupyter_client.connect import channel_socket_types
 
 from .jail import JailedKernelManager
 from .wire import Codec, Opaque, WireError, find_opaque, leaves
@@ -44,6 +47,23 @@ BOOTSTRAP = (
 SERVE = "__import__('_course_server').serve({request})"
 ANSWER = {"answer": "__import__('_course_server').last"}
 INLINE = 256 * 1024  # requests up to this size travel in the execute request itself
+
+
+class BoundedClient(BlockingKernelClient):
+    """A kernel client that refuses oversized messages (ZMQ drops the connection and
+    reconnects), so that no kernel can make the grader hold gigabytes."""
+
+    limits: typing.ClassVar[dict] = {"iopub": 16 * 2**20, "shell": 300 * 2**20, "stdin": 300 * 2**20, "control": 2**20}
+
+    def _create_connected_socket(self, channel, identity=None):
+        url = self._make_url(channel)
+        sock = self.context.socket(channel_socket_types[channel])
+        sock.linger = 1000
+        sock.setsockopt(zmq.MAXMSGSIZE, self.limits.get(channel, 2**20))
+        if identity:
+            sock.identity = identity
+        sock.connect(url)
+        return sock
 
 
 class KernelDied(BaseException):
@@ -173,11 +193,13 @@ class Session:
         self.on_event = on_event or (lambda kind, text: None)
         self.busy = False
         self.dead = False
-        self.warning_registry: dict = {}  # numpy warnings shown once per place, as in a kernel
+        self.warning_registry: dict = {}
+        self.reconnected = 0  # times an oversized message cut the connection  # numpy warnings shown once per place, as in a kernel
         self.km.start_kernel(cwd=self.km.ipc_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env={k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ")})
+        self.km.client_class = "tools.remote.BoundedClient"
         self.kc = self.km.client()
-        self.kc.start_channels()
+        self.kc.start_channels(hb=False)
         try:
             self.kc.wait_for_ready(timeout=start_timeout)
         except RuntimeError as exc:
@@ -210,10 +232,13 @@ class Session:
                                  stop_on_error=False, user_expressions=user_expressions or {})
         deadline = time.monotonic() + timeout
         interrupted = False
-        reply = None
+        reply, replied = None, 0.0
         idle = False
         while reply is None or not idle:
             now = time.monotonic()
+            if reply is not None and now > replied + 2:
+                self._reconnect()  # the idle message was lost: an oversized message cut the connection
+                break
             if now > deadline:
                 if interrupted:
                     self._kill()
@@ -233,7 +258,9 @@ class Session:
                     answer = on_input(msg["content"].get("prompt", "")) if on_input else ""
                     self.kc.input(answer)
             if self.kc.iopub_channel.socket in events:
-                while self.kc.iopub_channel.msg_ready():
+                for _ in range(200):  # a bounded batch: a flooding kernel must not starve the clock
+                    if not self.kc.iopub_channel.msg_ready():
+                        break
                     msg = self.kc.iopub_channel.get_msg(timeout=0)
                     if msg["parent_header"].get("msg_id") != msg_id:
                         continue
@@ -247,10 +274,25 @@ class Session:
                 while self.kc.shell_channel.msg_ready():
                     msg = self.kc.shell_channel.get_msg(timeout=0)
                     if msg["parent_header"].get("msg_id") == msg_id:
-                        reply = msg["content"]
+                        reply, replied = msg["content"], time.monotonic()
         if interrupted:
             raise CallTimeout(f"it ran longer than {timeout:.0f} s and was interrupted")
         return reply
+
+    def _reconnect(self):
+        """New connections to the kernel (ZMQ does not reconnect after a message over the
+        size limit)."""
+        self.reconnected += 1
+        for name in ("iopub", "stdin", "shell"):
+            channel = getattr(self.kc, f"{name}_channel")
+            self.poller.unregister(channel.socket)
+            channel.close()
+            setattr(self.kc, f"_{name}_channel", None)
+        for name in ("iopub", "stdin", "shell"):
+            channel = getattr(self.kc, f"{name}_channel")  # made anew, connected
+            channel.start()
+            self.poller.register(channel.socket, zmq.POLLIN)
+        time.sleep(0.2)  # let the subscription reach the kernel
 
     def _kill(self):
         self.dead = True

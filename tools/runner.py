@@ -226,12 +226,14 @@ class TrustedExecute(NbGraderPreprocessor):
                 return
             if kind == "update_display_data":
                 return
-            size[0] += len(str(msg["content"]))
+            content = msg["content"]
+            size[0] += len(content.get("text", "")) + sum(len(str(v)) for v in content.get("data", {}).values())
             if size[0] > self.max_output_bytes and kind != "error":
                 size[1] = True
                 return
             outputs.append(output_from_msg(msg))
 
+        cuts = self.session.reconnected
         try:
             reply = self.session.execute(cell.source, timeout=self._remaining(), on_output=on_output)
             if reply.get("status") == "error" and reply.get("ename") == "MemoryError":
@@ -240,6 +242,7 @@ class TrustedExecute(NbGraderPreprocessor):
             outputs.append(error_output("CellTimeoutError", f"the cell {exc}"))
             self._event(f"CellTimeoutError in {where}: the cell ran longer than {self.timeout} s")
         finally:
+            size[1] = size[1] or self.session.reconnected > cuts
             if size[1]:
                 outputs.append(new_output("stream", name="stderr", text=(
                     f"\n... output truncated: more than {self.max_output_bytes} characters ...\n")))

@@ -50,8 +50,9 @@ def make_submission(course: Path, student: str, assignment: str, replace=None,
 
 def copy_course(dest: Path) -> Path:
     """A scratch course: source/, release/, the grader (tools/, which nbgrader_config.py
-    imports) and the nbgrader configuration."""
-    for name in ("source", "release", "tools"):
-        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+    imports), the page templates and the nbgrader configuration."""
+    for name in ("source", "release", "tools", "nbgrader_templates"):
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
     return dest

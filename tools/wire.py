@@ -150,6 +150,8 @@ class Codec:
                 return ["opaque", f"numpy array of dtype {v.dtype}"]
             if v.dtype == np.bool_ and v.size > 1024:  # masks: 8 to a byte
                 return ["bits", list(v.shape), base64.b64encode(np.packbits(v, axis=None)).decode("ascii")]
+            if v.ndim and v.size > 1 and not (v.flags.c_contiguous or v.flags.f_contiguous):
+                return ["array", _npy(v), "strided"]  # a view: it arrives as a view too
             return ["array", _npy(v)]
         if isinstance(v, tuple):
             return ["tuple", [self._enc(x, depth + 1) for x in v]]
@@ -209,6 +211,15 @@ class Codec:
                 return out
             if tag == "array" and len(args) == 1:
                 return _from_npy(args[0])
+            if tag == "array" and len(args) == 2 and args[1] == "strided":
+                dense = _from_npy(args[0])
+                if dense.ndim < 2:
+                    view = np.empty(2 * dense.size, dtype=dense.dtype)[::2]
+                else:  # rows padded by one element: like a slice of a wider array
+                    n = dense.shape[-1]
+                    view = np.empty(dense.shape[:-1] + (n + 1,), dtype=dense.dtype)[..., :n]
+                view[...] = dense
+                return view
             if tag == "bits" and len(args) == 2 and isinstance(args[0], list) and isinstance(args[1], str):
                 shape = args[0]
                 if len(shape) > 32 or not all(isinstance(k, int) and 0 <= k for k in shape):

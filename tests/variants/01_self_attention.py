@@ -27,6 +27,10 @@ def project_qkv(X, W_q, W_k, W_v):
     Q = X @ W_q
     return Q, Q, Q
 '''),
+    ("project_qkv_transposed_weights", "project_qkv", "X @ W.T: the weights are (d_model, d_k), not (d_k, d_model)", '''
+def project_qkv(X, W_q, W_k, W_v):
+    return X @ W_q.T, X @ W_k.T, X @ W_v.T
+'''),
     # ---------------------------------------------------------------- attention_scores
     ("attention_scores_dot_T", "attention_scores", "K.T reverses every axis: breaks batch dimensions", '''
 def attention_scores(Q, K):
@@ -167,6 +171,13 @@ def self_attention(X, W_q, W_k, W_v):
 def self_attention(X, W_q, W_k, W_v):
     Q, K, V = X @ W_q, X @ W_k, X @ W_v
     weights = softmax(Q @ K.T, axis=-1)
+    return weights @ V, weights
+'''),
+    ("self_attention_swapped_scores_arguments", "self_attention",
+     "attention_scores(K, Q): the weights are softmax(K Q^T), the transpose of the scores", '''
+def self_attention(X, W_q, W_k, W_v):
+    Q, K, V = project_qkv(X, W_q, W_k, W_v)
+    weights = softmax(attention_scores(K, Q), axis=-1)
     return weights @ V, weights
 '''),
     ("self_attention_inline_naive_softmax", "self_attention", "an unstable inline softmax overflows for large inputs", '''

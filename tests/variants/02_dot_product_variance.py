@@ -85,6 +85,14 @@ def sample_dot_products(d_k, n_samples, rng):
     gen = np.random.default_rng()
     return np.einsum("nd,nd->n", gen.standard_normal((n_samples, d_k)), gen.standard_normal((n_samples, d_k)))
 '''),
+    ("sample_keys_permuted_queries", "sample_dot_products",
+     ("k = rng.permutation(q): every k is another sample's q (right marginal distribution, but the samples are "
+      "dependent, and with n_samples = 1 it is q . q)"), '''
+def sample_dot_products(d_k, n_samples, rng):
+    q = rng.standard_normal((n_samples, d_k))
+    k = rng.permutation(q)
+    return np.sum(q * k, axis=-1)
+'''),
 
     # ------------------------------------------------------------ predicted_mean_and_variance
     ("predicted_std_instead_of_variance", "predicted_mean_and_variance",
@@ -187,6 +195,11 @@ def self_dot_moments(d_k):
 def self_dot_moments(d_k):
     return float(d_k), float(2 * d_k**2)
 '''),
+    ("self_variance_2_sqrt_d_k", "self_dot_moments",
+     "variance 2 sqrt(d_k): at d_k = 4 it equals d_k", '''
+def self_dot_moments(d_k):
+    return float(d_k), float(2 * np.sqrt(d_k))
+'''),
     ("self_returns_ints", "self_dot_moments",
      "returns ints", '''
 def self_dot_moments(d_k):
@@ -257,6 +270,13 @@ def sample_dot_products(d_k, n_samples, rng):
     child = np.random.default_rng(rng.integers(2**63))
     pairs = child.standard_normal((n_samples, 2, d_k))
     return np.sum(pairs[:, 0, :] * pairs[:, 1, :], axis=-1)
+'''),
+    ("sample_spawned_child_generator", "sample_dot_products", '''
+def sample_dot_products(d_k, n_samples, rng):
+    (child,) = rng.spawn(1)
+    q = child.standard_normal((n_samples, d_k))
+    k = child.standard_normal((n_samples, d_k))
+    return np.einsum("nd,nd->n", q, k)
 '''),
     ("sample_float32_draws", "sample_dot_products", '''
 def sample_dot_products(d_k, n_samples, rng):

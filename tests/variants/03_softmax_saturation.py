@@ -225,6 +225,58 @@ def saturation_stats(d_k, n_keys, n_trials, rng, scaled=True):
     return {"max_weight": float(np.mean(p.max(axis=-1))), "entropy": float(np.mean(entropy(p, axis=-1))),
             "grad_norm": float(np.mean(grad_norms))}
 '''),
+    ("stats_keys_shared_by_all_trials", "saturation_stats",
+     "draws one set of keys for all trials (a fresh query per trial): the trials are dependent", '''
+def saturation_stats(d_k, n_keys, n_trials, rng, scaled=True):
+    q = rng.standard_normal((n_trials, d_k))
+    keys = rng.standard_normal((n_keys, d_k))
+    logits = q @ keys.T
+    if scaled:
+        logits = logits / np.sqrt(d_k)
+    p = softmax(logits, axis=-1)
+    grad_norms = [np.linalg.norm(softmax_jacobian(row)) for row in p]
+    return {"max_weight": float(np.mean(p.max(axis=-1))), "entropy": float(np.mean(entropy(p, axis=-1))),
+            "grad_norm": float(np.mean(grad_norms))}
+'''),
+    ("stats_query_shared_by_all_trials", "saturation_stats",
+     "draws one query for all trials (fresh keys per trial): the trials are dependent", '''
+def saturation_stats(d_k, n_keys, n_trials, rng, scaled=True):
+    q = rng.standard_normal(d_k)
+    keys = rng.standard_normal((n_trials, n_keys, d_k))
+    logits = keys @ q
+    if scaled:
+        logits = logits / np.sqrt(d_k)
+    p = softmax(logits, axis=-1)
+    grad_norms = [np.linalg.norm(softmax_jacobian(row)) for row in p]
+    return {"max_weight": float(np.mean(p.max(axis=-1))), "entropy": float(np.mean(entropy(p, axis=-1))),
+            "grad_norm": float(np.mean(grad_norms))}
+'''),
+    ("stats_max_over_all_trials", "saturation_stats",
+     "p.max() without an axis: the largest weight over all trials, not the mean of each trial's largest", '''
+def saturation_stats(d_k, n_keys, n_trials, rng, scaled=True):
+    q = rng.standard_normal((n_trials, d_k))
+    keys = rng.standard_normal((n_trials, n_keys, d_k))
+    logits = np.einsum("td,tjd->tj", q, keys)
+    if scaled:
+        logits = logits / np.sqrt(d_k)
+    p = softmax(logits, axis=-1)
+    grad_norms = [np.linalg.norm(softmax_jacobian(row)) for row in p]
+    return {"max_weight": float(p.max()), "entropy": float(np.mean(entropy(p, axis=-1))),
+            "grad_norm": float(np.mean(grad_norms))}
+'''),
+    ("stats_inline_jacobian_diag_p_squared", "saturation_stats",
+     "an inline Jacobian diag(p) - diag(p**2): p p^T taken elementwise, the off-diagonal -p_i p_j missing", '''
+def saturation_stats(d_k, n_keys, n_trials, rng, scaled=True):
+    q = rng.standard_normal((n_trials, d_k))
+    keys = rng.standard_normal((n_trials, n_keys, d_k))
+    logits = np.einsum("td,tjd->tj", q, keys)
+    if scaled:
+        logits = logits / np.sqrt(d_k)
+    p = softmax(logits, axis=-1)
+    grad_norms = [np.linalg.norm(np.diag(row) - np.diag(row ** 2)) for row in p]
+    return {"max_weight": float(np.mean(p.max(axis=-1))), "entropy": float(np.mean(entropy(p, axis=-1))),
+            "grad_norm": float(np.mean(grad_norms))}
+'''),
 ]
 
 # Each RIGHT entry: (name, function, source): a correct implementation written
@@ -339,5 +391,19 @@ def saturation_stats(d_k, n_keys, n_trials, rng, scaled=True):
     return {"max_weight": float(np.mean(np.max(p, axis=1))),
             "entropy": float(np.mean(entropy(p, axis=1))),
             "grad_norm": float(np.mean(grad))}
+'''),
+    ("stats_spawned_child_generator", "saturation_stats", '''
+def saturation_stats(d_k, n_keys, n_trials, rng, scaled=True):
+    (gen,) = rng.spawn(1)
+    out = {"max_weight": 0.0, "entropy": 0.0, "grad_norm": 0.0}
+    for _ in range(n_trials):
+        q = gen.standard_normal(d_k)
+        keys = gen.standard_normal((n_keys, d_k))
+        z = keys @ q / (np.sqrt(d_k) if scaled else 1.0)
+        p = softmax(z)
+        out["max_weight"] += float(np.max(p)) / n_trials
+        out["entropy"] += float(entropy(p)) / n_trials
+        out["grad_norm"] += float(np.linalg.norm(softmax_jacobian(p))) / n_trials
+    return out
 '''),
 ]

@@ -142,6 +142,31 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
     weights = e / np.where(s > 0, s, 1.0)
     return weights @ V, weights
 '''),
+    ("sdpa_boolean_index_fill", "scaled_dot_product_attention",
+     "scores[~mask] = -inf: boolean indexing needs a mask of the scores' full shape, a broadcastable mask fails", '''
+def scaled_dot_product_attention(Q, K, V, mask=None):
+    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        scores[~mask] = -np.inf
+    m = np.max(scores, axis=-1, keepdims=True)
+    e = np.exp(scores - np.where(np.isfinite(m), m, 0.0))
+    s = e.sum(axis=-1, keepdims=True)
+    weights = e / np.where(s > 0, s, 1.0)
+    return weights @ V, weights
+'''),
+    ("sdpa_softmax_then_mask_and_renormalise", "scaled_dot_product_attention",
+     ("softmax over all keys, then mask and renormalise: right in exact arithmetic, but the allowed keys' "
+      "exps underflow when a masked key has a much larger score (logits of order 1e4)"), '''
+def scaled_dot_product_attention(Q, K, V, mask=None):
+    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights = e / e.sum(axis=-1, keepdims=True)
+    if mask is not None:
+        weights = np.where(mask, weights, 0.0)
+        total = weights.sum(axis=-1, keepdims=True)
+        weights = weights / np.where(total > 0, total, 1.0)
+    return weights @ V, weights
+'''),
     # --- causal_mask --------------------------------------------------------------------------
     ("causal_mask_triu", "causal_mask", "np.triu: True where j >= i (looks ahead instead of back)", '''
 def causal_mask(n):
@@ -374,6 +399,20 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
     top = safe.max(axis=-1, keepdims=True)
     lse = top + np.log(np.exp(safe - top).sum(axis=-1, keepdims=True))
     weights = np.where(any_key, np.exp(safe - lse), 0.0)
+    return weights @ V, weights
+'''),
+    ("sdpa_boolean_index_broadcast", "scaled_dot_product_attention", '''
+def scaled_dot_product_attention(Q, K, V, mask=None):
+    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        mask = np.broadcast_to(mask, np.broadcast_shapes(np.shape(mask), scores.shape))
+        scores = np.array(np.broadcast_to(scores, mask.shape))
+        scores[~mask] = -np.inf
+    live = np.isfinite(scores).any(axis=-1, keepdims=True)
+    top = np.max(np.where(live, scores, 0.0), axis=-1, keepdims=True)
+    e = np.exp(np.where(live, scores, -np.inf) - top)
+    total = e.sum(axis=-1, keepdims=True)
+    weights = np.divide(e, total, out=np.zeros_like(e), where=total > 0)
     return weights @ V, weights
 '''),
     # --- causal_mask --------------------------------------------------------------------------

@@ -120,6 +120,26 @@ def numerical_gradient(f, x, eps=1e-6):
         grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad.reshape(work.shape)
 '''),
+    ("numerical_gradient_richardson", "numerical_gradient",
+     ("Richardson extrapolation (4 D(eps/2) - D(eps)) / 3 of the central difference D: accurate, but not the "
+      "central difference of the contract (exact for a cubic, where the central difference gives 3x^2 + eps^2)"), '''
+def numerical_gradient(f, x, eps=1e-6):
+    x_work = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x_work)
+
+    def central(idx, h):
+        saved = x_work[idx]
+        x_work[idx] = saved + h
+        f_plus = f(x_work)
+        x_work[idx] = saved - h
+        f_minus = f(x_work)
+        x_work[idx] = saved
+        return (f_plus - f_minus) / (2 * h)
+
+    for idx in np.ndindex(x_work.shape):
+        grad[idx] = (4 * central(idx, eps / 2) - central(idx, eps)) / 3
+    return grad
+'''),
     # ------------------------------------------------------------------ attention_backward
     ("attention_backward_missing_inv_sqrt_dk", "attention_backward",
      "forgets the 1/sqrt(d_k) in dQ and dK: both are sqrt(d_k) times too large", '''
