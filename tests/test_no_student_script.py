@@ -189,8 +189,6 @@ def listener():
 def course(tmp_path_factory, listener):
     """The scratch course with the one submission."""
     course = copy_course(tmp_path_factory.mktemp("course"))
-    if (ROOT / "nbgrader_templates").is_dir():  # the course's page templates (MathJax)
-        shutil.copytree(ROOT / "nbgrader_templates", course / "nbgrader_templates")
     port = listener.server_address[1]
     answers = solution_code(FIRST)
     replace = {fn: code + answers[fn] for fn, code in payload_code(port).items()}
