@@ -30,6 +30,10 @@ def pytest_sessionfinish(session):
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is not None and factory._basetemp is not None:
         shutil.rmtree(factory._basetemp, ignore_errors=True)
+        current = factory._basetemp.parent / "pytest-current"  # pytest's link to the newest run
+        with contextlib.suppress(OSError):
+            if current.is_symlink() and current.resolve(strict=False) == factory._basetemp.resolve(strict=False):
+                current.unlink()
         with contextlib.suppress(OSError):  # the per-user folder, once no run uses it
             factory._basetemp.parent.rmdir()
 

@@ -59,7 +59,6 @@ TOKEN = "PWNED"  # in every payload, and in no page of the course
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
-SCREENS = Path("/tmp/screens")
 SAFE_MIMES = {"text/plain", "text/html", "image/png", "image/jpeg"}
 LIVE_TAGS = {"script", "iframe", "frame", "object", "embed", "applet", "svg", "math", "base", "form"}
 VISIBLE = ["student-stdout-visible", "student-html-visible", "markdown-cell-visible"]
@@ -388,8 +387,8 @@ def _route(route):
 
 def visit(browser, url: str, listener, shot: Path) -> dict:
     """Open a page, let it settle, and report what ran. Screenshots of its top (`shot`)
-    and of the student's cells (`<shot>-<part>.png`, see SHOTS) are saved and copied to
-    /tmp/screens/."""
+    and of the student's cells (`<shot>-<part>.png`, see SHOTS) are saved, and copied to
+    $COURSE_TEST_SCREENSHOTS if that is set."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     listener.hits.clear()
     context = browser.new_context(viewport={"width": 1200, "height": 1400})
@@ -422,9 +421,11 @@ def visit(browser, url: str, listener, shot: Path) -> dict:
                 page.screenshot(path=str(shots[-1]))
     finally:
         context.close()
-    SCREENS.mkdir(exist_ok=True)
-    for s in shots:
-        shutil.copy(s, SCREENS / s.name)
+    if os.environ.get("COURSE_TEST_SCREENSHOTS"):
+        keep = Path(os.environ["COURSE_TEST_SCREENSHOTS"])
+        keep.mkdir(parents=True, exist_ok=True)
+        for s in shots:
+            shutil.copy(s, keep / s.name)
     time.sleep(0.2)  # a beacon still in flight
     return {**state, "dialogs": dialogs, "hits": list(listener.hits), "served": served}
 
