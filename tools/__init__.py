@@ -12,6 +12,11 @@ def assignments(root: Path = ROOT) -> list[str]:
     return sorted(p.name for p in (root / "source").iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+# jsonschema (under nbformat) builds an IRI parser with lark when rfc3987_syntax is
+# installed: 1.4 s at every import. No notebook or gradebook schema checks IRIs, so the
+# course's processes go without it (the "iri" format is then simply not checked).
+sys.modules.setdefault("rfc3987_syntax", None)
+
 # nbgrader runs `alembic` from the environment's bin folder: make sure it is on PATH.
 _BIN = os.path.dirname(sys.executable)
 if _BIN not in os.environ.get("PATH", "").split(os.pathsep):

@@ -44,12 +44,10 @@ BOOTSTRAP = (
     "_course_install()\n"
     "del _course_install\n"
 )
-SERVE = "__import__('_course_server').serve({request})"
-ANSWER = {"answer": "__import__('_course_server').last"}
-INLINE = 256 * 1024
+LOOP = "__import__('_course_server').loop()"
 # without the jail (--unsandboxed), the same allocator and thread settings as inside it
 UNSANDBOXED_ENV = {"MALLOC_MMAP_THRESHOLD_": "65536", "MALLOC_TRIM_THRESHOLD_": "131072",
-                   "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}  # requests up to this size travel in the execute request itself
+                   "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
 
 
 class BoundedClient(BlockingKernelClient):
@@ -197,7 +195,8 @@ class Session:
         self.busy = False
         self.dead = False
         self.warning_registry: dict = {}
-        self.reconnected = 0  # times an oversized message cut the connection  # numpy warnings shown once per place, as in a kernel
+        self.reconnected = 0  # times an oversized message cut the connection
+        self._loop = None  # the execute request answering the calls of the current test cell
         self.km.start_kernel(cwd=self.km.ipc_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env={**{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ")},
                                   **UNSANDBOXED_ENV})
@@ -226,14 +225,14 @@ class Session:
         self.km.remove_ipc_dir()
 
     # -- executing code --------------------------------------------------------------
-    def execute(self, code: str, timeout: float, store_history: bool = True, allow_stdin: bool = False,
-                on_output=None, on_input=None, user_expressions=None) -> dict:
+    def execute(self, code: str, timeout: float, store_history: bool = True, on_output=None) -> dict:
         """Run code in the kernel; returns the execute_reply content. Raises
         CallTimeout (after interrupting it) or KernelDied."""
         if self.dead:
             raise KernelDied("the kernel died earlier")
-        msg_id = self.kc.execute(code, silent=False, store_history=store_history, allow_stdin=allow_stdin,
-                                 stop_on_error=False, user_expressions=user_expressions or {})
+        self.end_calls()
+        msg_id = self.kc.execute(code, silent=False, store_history=store_history, allow_stdin=False,
+                                 stop_on_error=False)
         deadline = time.monotonic() + timeout
         interrupted = False
         reply, replied = None, 0.0
@@ -259,8 +258,7 @@ class Session:
             if self.kc.stdin_channel.socket in events:
                 msg = self.kc.stdin_channel.get_msg(timeout=0)
                 if msg["msg_type"] == "input_request":
-                    answer = on_input(msg["content"].get("prompt", "")) if on_input else ""
-                    self.kc.input(answer)
+                    self.kc.input("")  # stdin is not allowed here; a kernel that asks anyway gets ""
             if self.kc.iopub_channel.socket in events:
                 for _ in range(200):  # a bounded batch: a flooding kernel must not starve the clock
                     if not self.kc.iopub_channel.msg_ready():
@@ -305,53 +303,115 @@ class Session:
 
     # -- calls by name ---------------------------------------------------------------
     def _request(self, request: dict, codec: Codec, timeout: float, on_text, watch=None) -> dict:
-        """Send one request to the agent; answer its input requests; return its reply."""
+        """Send one request to the agent's loop (started for the first call of a test
+        cell); answer its callbacks; return its reply."""
         if self.busy:
             raise GradingError("a graded function may not be called while another one runs")
-        sent = []
-        text = json.dumps(request)
-        code = SERVE.format(request=repr(text) if len(text) <= INLINE else "")
-        if len(text) <= INLINE:
-            sent.append(True)
-
-        def on_input(prompt: str) -> str:
-            if not prompt.startswith(PREFIX):
-                return ""  # the student's own input(): nothing to say
-            try:
-                msg = json.loads(prompt[len(PREFIX):])
-            except ValueError:
-                return ""
-            op = msg.get("op") if isinstance(msg, dict) else None
-            if op == "ready" and not sent:
-                sent.append(True)
-                return text
-            if op == "callback":
-                return self._callback(codec, msg)
-            return ""
-
-        def on_output(msg):
-            content = msg["content"]
-            if msg["msg_type"] == "stream":
-                on_text(content.get("text", ""))
-            elif msg["msg_type"] in ("display_data", "execute_result", "error"):
-                text = content.get("data", {}).get("text/plain") or content.get("evalue", "")
-                on_text(str(text) + "\n")
-
         self.busy = True
         try:
+            if self._loop is None:
+                if self.dead:
+                    raise KernelDied("the kernel died earlier")
+                msg_id = self.kc.execute(LOOP, silent=False, store_history=False, allow_stdin=True,
+                                         stop_on_error=False)
+                self._loop = {"msg_id": msg_id, "waiting": False, "reply": None, "replied": 0.0, "idle": False}
+                first = self._pump(timeout, on_text, codec)
+                if first is None or first.get("op") != "ready":
+                    raise GradingError("the kernel did not answer the grader (was its agent replaced?)")
             with watch or contextlib.nullcontext():
-                reply = self.execute(code, timeout, store_history=False, allow_stdin=True,
-                                     on_output=on_output, on_input=on_input, user_expressions=ANSWER)
+                self._loop["waiting"] = False
+                self.kc.input(json.dumps(request))
+                answer = self._pump(timeout, on_text, codec)
         finally:
             self.busy = False
-        answer = (reply.get("user_expressions") or {}).get("answer") or {}
-        try:
-            result = json.loads(answer["data"]["text/plain"])
-        except (KeyError, TypeError, ValueError):
-            result = None
-        if not isinstance(result, dict) or "status" not in result:
+        reply = answer.get("reply") if isinstance(answer, dict) and answer.get("op") == "result" else None
+        if not isinstance(reply, dict) or "status" not in reply:
             raise GradingError("the kernel did not answer the grader (was its agent replaced?)")
-        return result
+        return reply
+
+    def _pump(self, timeout: float, on_text, codec: Codec | None = None):
+        """Handle the loop's messages until its agent asks for the next request: return
+        that input request's message ({"op": "ready"} or {"op": "result", "reply": ...}),
+        or None when the loop's execute request has ended. Callbacks are answered on the
+        way; the student's own input() gets "". Raises CallTimeout (after interrupting the
+        call) or KernelDied."""
+        loop = self._loop
+        deadline = time.monotonic() + timeout
+        interrupted = False
+        while True:
+            now = time.monotonic()
+            if loop["reply"] is not None and (loop["idle"] or now > loop["replied"] + 2):
+                if not loop["idle"]:
+                    self._reconnect()  # the idle message was lost: an oversized message cut the connection
+                self._loop = None
+                if interrupted:
+                    raise CallTimeout(f"it ran longer than {timeout:.0f} s and was interrupted")
+                return None
+            if now > deadline:
+                if interrupted:
+                    self._kill()
+                    raise KernelDied("the kernel did not stop when interrupted and was killed")
+                interrupted = True
+                self.km.interrupt_kernel()
+                deadline = now + 10
+            events = dict(self.poller.poll(int(min(max(deadline - now, 0.01), 0.5) * 1000)))
+            if not events:
+                if not self.km.is_alive():
+                    self.dead = True
+                    raise KernelDied("the kernel died")
+                continue
+            if self.kc.iopub_channel.socket in events:  # before stdin: a call's output precedes its answer
+                for _ in range(200):  # a bounded batch: a flooding kernel must not starve the clock
+                    if not self.kc.iopub_channel.msg_ready():
+                        break
+                    msg = self.kc.iopub_channel.get_msg(timeout=0)
+                    if msg["parent_header"].get("msg_id") != loop["msg_id"]:
+                        continue
+                    kind, content = msg["msg_type"], msg["content"]
+                    if kind == "status" and content.get("execution_state") == "idle":
+                        loop["idle"] = True
+                    elif kind == "stream":
+                        on_text(content.get("text", ""))
+                    elif kind in ("display_data", "execute_result", "error"):
+                        on_text(str(content.get("data", {}).get("text/plain") or content.get("evalue", "")) + "\n")
+            if self.kc.shell_channel.socket in events:
+                while self.kc.shell_channel.msg_ready():
+                    msg = self.kc.shell_channel.get_msg(timeout=0)
+                    if msg["parent_header"].get("msg_id") == loop["msg_id"]:
+                        loop["reply"], loop["replied"] = msg["content"], time.monotonic()
+            if self.kc.stdin_channel.socket in events:
+                msg = self.kc.stdin_channel.get_msg(timeout=0)
+                if msg["msg_type"] != "input_request":
+                    continue
+                prompt = msg["content"].get("prompt", "")
+                try:
+                    ask = json.loads(prompt[len(PREFIX):]) if prompt.startswith(PREFIX) else None
+                except ValueError:
+                    ask = None
+                op = ask.get("op") if isinstance(ask, dict) else None
+                if op == "callback" and codec is not None:
+                    self.kc.input(self._callback(codec, ask))
+                elif op in ("ready", "result"):
+                    loop["waiting"] = True
+                    if interrupted:  # the interrupted call's answer does not count
+                        raise CallTimeout(f"it ran longer than {timeout:.0f} s and was interrupted")
+                    return ask
+                else:
+                    self.kc.input("")  # the student's own input(): nothing to say
+
+    def end_calls(self) -> None:
+        """End the loop that answers the current test cell's calls, if one runs."""
+        for _ in range(3):
+            loop = self._loop
+            if loop is None or self.dead:
+                self._loop = None
+                return
+            if loop["waiting"]:
+                loop["waiting"] = False
+                self.kc.input(json.dumps({"op": "end"}))
+            self._pump(10, lambda text: None)
+        self._kill()
+        raise KernelDied("the kernel's agent did not stop answering")
 
     def _callback(self, codec: Codec, msg) -> str:
         fn = codec.functions.get(msg.get("fn"))

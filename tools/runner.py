@@ -289,9 +289,12 @@ class TrustedExecute(NbGraderPreprocessor):
             if isinstance(exc, MemoryError):
                 self._event(f"MemoryError in {gid}")
         finally:
-            if out.value():
-                cell.outputs.append(new_output("stream", name="stdout", text=out.value()))
-            if err.value():
-                cell.outputs.append(new_output("stream", name="stderr", text=err.value()))
+            try:
+                self.session.end_calls()  # KernelDied goes on to run_cell, after the outputs below
+            finally:
+                if out.value():
+                    cell.outputs.append(new_output("stream", name="stdout", text=out.value()))
+                if err.value():
+                    cell.outputs.append(new_output("stream", name="stderr", text=err.value()))
         if error is not None:
             cell.outputs.append(error)

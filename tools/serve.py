@@ -1,11 +1,11 @@
 """The grader's agent inside the student's kernel: it answers calls by name and knows
 nothing of the tests.
 
-Sent into the kernel as source, after tools/wire.py, before any student cell runs. A
-request arrives in the execute request that calls `serve()` (a large one through the
-kernel's stdin channel, as the answer to an input request), the graded function runs in
-the student's namespace, and the result goes back as a user expression of the same
-execute request, as plain data (tools/wire.py). Callables among the
+Sent into the kernel as source, after tools/wire.py, before any student cell runs. The calls of
+one test cell are answered by `loop()`, one execute request: each request arrives as the
+answer to an input request on the kernel's stdin channel, the graded function runs in the
+student's namespace, and its result goes back, as plain data (tools/wire.py), in the
+input request that asks for the next one. Callables among the
 arguments become stubs that call back into the grader. Everything here runs in the
 student's process, so the grader trusts none of it: it only decodes what comes back.
 """
@@ -131,32 +131,31 @@ def _call(request) -> dict:
     return reply
 
 
-class Answer:
-    """The reply to the last request; the grader reads it as a user expression of the
-    same execute request (its text form is the JSON itself)."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def _repr_pretty_(self, p, cycle):
-        p.text(self.text)
-
-
-last = Answer("{}")
+def _handle(request) -> dict:
+    if not isinstance(request, dict):
+        return {"status": "missing"}
+    if request.get("op") == "describe":
+        return _describe(request["names"])
+    if request.get("op") == "call":
+        return _call(request)
+    return {"status": "missing"}
 
 
-def serve(request_text: str | None = None) -> None:
-    """Answer one request of the grader (passed in, or asked for when it is large)."""
-    global last
-    last = Answer("{}")
-    try:
-        request = json.loads(request_text if request_text is not None else _ask({"op": "ready"}))
-        if request.get("op") == "describe":
-            reply = _describe(request["names"])
-        elif request.get("op") == "call":
-            reply = _call(request)
-        else:
-            reply = {"status": "missing"}
-    except BaseException as exc:  # noqa: BLE001 - e.g. interrupted while decoding
-        reply = {"status": "exception", "exception": _exception(exc)}
-    last = Answer(json.dumps(reply))
+def loop() -> None:
+    """Answer the grader's requests until it sends "end" (the calls of one test cell):
+    each answer goes out in the input request that asks for the next request, so a call
+    costs one round trip on the stdin channel."""
+    message = {"op": "ready"}
+    while True:
+        try:
+            text = _ask(message)
+        except BaseException:  # noqa: BLE001 - interrupted while waiting: the grader ends the loop
+            return
+        try:
+            request = json.loads(text)
+            if isinstance(request, dict) and request.get("op") == "end":
+                return
+            reply = _handle(request)
+        except BaseException as exc:  # noqa: BLE001 - e.g. interrupted while decoding
+            reply = {"status": "exception", "exception": _exception(exc)}
+        message = {"op": "result", "reply": reply}
