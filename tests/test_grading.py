@@ -166,6 +166,31 @@ def cheats(course: Path, add) -> None:
         "    get_ipython().displayhook.write_output_prompt()\n"
         "    import sys\n    print('1.0')\n"
         "    return"))})
+    # the agent that answers the calls is the student's too: one that ignores "end"
+    add("ignores-end", replace={"softmax": wrong + (
+        "import json, sys, time\n"
+        "_srv = sys.modules['_course_server']\n"
+        "def _stubborn_loop():\n"
+        "    message = {'op': 'ready'}\n"
+        "    while True:\n"
+        "        request = json.loads(_srv._ask(message))\n"
+        "        if request.get('op') == 'end':\n"
+        "            try:\n                time.sleep(15)\n"
+        "            except KeyboardInterrupt:\n                pass\n"
+        "            message = {'op': 'ready'}\n"
+        "            continue\n"
+        "        message = {'op': 'result', 'reply': _srv._handle(request)}\n"
+        "_srv.loop = _stubborn_loop\n")})
+    # a reference called back for the kernel, with arguments that broadcast to 4.6 GB
+    add("reference-bomb", replace={"self_attention": solution_code(sol)["self_attention"].replace(
+        "def self_attention(X, W_q, W_k, W_v):", "def _honest_self_attention(X, W_q, W_k, W_v):") + (
+        "\ndef self_attention(X, W_q, W_k, W_v):\n"
+        "    try:\n"
+        "        attention_scores(np.zeros((24000, 1, 1, 1)), np.zeros((1, 24000, 1, 1)))\n"
+        "        print('bomb: ok')\n"
+        "    except Exception as e:\n"
+        "        print('bomb:', type(e).__name__)\n"
+        "    return _honest_self_attention(X, W_q, W_k, W_v)\n")})
     # the kernel's memory of what it ran: the hidden tests must not be in it
     add("prints-history", replace={"softmax": solution_code(sol)["softmax"] + (
         "\nimport gc\n"
@@ -443,7 +468,7 @@ def test_missing_notebook_is_graded_as_empty(graded):
 @pytest.mark.parametrize("student", ["patches-allclose", "patches-testing", "replaces-np",
                                      "shadows-builtins", "patches-during-test", "rebinds-test-names",
                                      "hooks-every-cell", "searches-references", "fakes-a-result",
-                                     "files-next-to-notebook"])
+                                     "files-next-to-notebook", "ignores-end"])
 def test_a_trick_earns_no_more_than_the_same_wrong_answer(graded, student):
     course, _subs = graded
     cells = scores(course, student, FIRST)
@@ -600,6 +625,21 @@ def test_filling_tmp_stops_at_its_size(graded):
 
 
 @needs_sandbox
+@needs_sandbox
+def test_an_agent_that_ignores_the_end_of_a_test_is_killed_not_the_grader(graded):
+    _, subs = graded
+    assert "DeadKernelError" in note(subs, "ignores-end")
+    assert "worker" not in note(subs, "ignores-end")  # the grading worker did not crash
+
+
+@needs_sandbox
+def test_a_reference_called_back_with_huge_arguments_fails_in_the_grader(graded):
+    course, subs = graded
+    assert "bomb: MemoryError" in outputs_text(autograded(course, "reference-bomb", FIRST))
+    assert subs[("reference-bomb", FIRST)].score == subs[("solution", FIRST)].score  # the answer is right
+    assert "worker" not in note(subs, "reference-bomb")
+
+
 def test_the_rest_of_the_class_is_graded_as_without_the_cheats(graded, tmp_path):
     course, _ = graded
     alone = copy_course(tmp_path)

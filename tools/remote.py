@@ -144,9 +144,12 @@ def _status_kb(pid: int, field: str) -> int:
 
 
 class MemoryWatch:
-    """Peak resident memory of the jail's processes while a call runs, above what they
-    held when it started: each process's high-water mark is reset before (the kernel
-    could reset it too, so the resident size is also sampled every 2 ms)."""
+    """Peak resident memory of the jail's processes while a call runs, above the lowest
+    they held during the call (memory the kernel held before and frees while it runs, to
+    make room, still counts): each process's high-water mark is reset before (the kernel
+    could reset it too, so the resident size is also sampled every 2 ms). What it cannot
+    see: a buffer allocated before the call and reused by it, or memory freed and taken
+    again in step between two samples."""
 
     def __init__(self, root_pid: int):
         self.root_pid = root_pid
@@ -160,7 +163,7 @@ class MemoryWatch:
             except OSError:
                 pass
         self.base = sum(_status_kb(p, "VmRSS") for p in self.pids)
-        self.peak = self.base
+        self.peak = self.low = self.base
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
@@ -172,7 +175,8 @@ class MemoryWatch:
             n += 1
             if n % 25 == 0:
                 self.pids = [self.root_pid, *descendants(self.root_pid)]
-            self.peak = max(self.peak, sum(_status_kb(p, "VmRSS") for p in self.pids))
+            rss = sum(_status_kb(p, "VmRSS") for p in self.pids)
+            self.peak, self.low = max(self.peak, rss), min(self.low, rss)
 
     def __exit__(self, *exc):
         self._stop.set()
@@ -182,7 +186,7 @@ class MemoryWatch:
 
     @property
     def peak_bytes(self) -> int:
-        return max(0, self.peak - self.base) * 1024
+        return max(0, self.peak - self.low) * 1024
 
 
 # -- the session -------------------------------------------------------------------------
@@ -409,9 +413,12 @@ class Session:
             if loop["waiting"]:
                 loop["waiting"] = False
                 self.kc.input(json.dumps({"op": "end"}))
-            self._pump(10, lambda text: None)
+            try:
+                self._pump(10, lambda text: None)
+            except CallTimeout:
+                break  # it ignored "end" and the interrupt
         self._kill()
-        raise KernelDied("the kernel's agent did not stop answering")
+        raise KernelDied("the kernel's agent did not stop when the test cell ended, and was killed")
 
     def _callback(self, codec: Codec, msg) -> str:
         fn = codec.functions.get(msg.get("fn"))

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import resource
 import shutil
 import sys
 import traceback
@@ -169,7 +170,20 @@ def feedback(job: dict) -> dict:
     return {"ok": True}
 
 
+GRADER_MEMORY = 4 * 2**30  # bytes of address space of a worker (its kernel has its own limit)
+
+
+def cap_memory() -> None:
+    """Cap this process's address space. Tests run here and call references back for the
+    kernel with arguments a student chose (a broadcast to a huge shape, say): such a call
+    fails with MemoryError instead of taking the machine's memory from the class."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = GRADER_MEMORY if hard == resource.RLIM_INFINITY else min(GRADER_MEMORY, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def main() -> None:
+    cap_memory()
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints go to the log
     for line in sys.stdin:

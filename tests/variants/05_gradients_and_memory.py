@@ -337,6 +337,25 @@ def online_softmax_attention(Q, K, V, block_size, mask=None):
         m = m_new
     return acc / np.where(ell > 0, ell, 1.0)
 '''),
+    ("online_attention_full_matrix_behind_a_ballast", "online_softmax_attention",
+     "the full score matrix, hidden from a memory measurement by freeing 160 MB held before the call",
+     '''
+_ballast = [np.ones(20 * 2**20)]
+
+
+def online_softmax_attention(Q, K, V, block_size, mask=None):
+    _ballast[0] = None
+    S = (Q @ np.swapaxes(K, -1, -2)) / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        S = np.where(mask, S, -np.inf)
+    top = S.max(axis=-1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    E = np.exp(S - top)
+    total = E.sum(axis=-1, keepdims=True)
+    out = (E / np.where(total > 0, total, 1.0)) @ V
+    _ballast[0] = np.ones(20 * 2**20)
+    return out
+'''),
     ("online_attention_keeps_all_blocks", "online_softmax_attention",
      "two passes: keeps every block of exponentials to normalise at the end, O(n_q n_k) memory", '''
 def online_softmax_attention(Q, K, V, block_size, mask=None):
