@@ -45,6 +45,7 @@ BOOTSTRAP = (
     "del _course_install\n"
 )
 LOOP = "__import__('_course_server').loop()"
+_OUTPUTS = ("stream", "display_data", "execute_result", "error", "update_display_data", "clear_output")
 # without the jail (--unsandboxed), the same allocator and thread settings as inside it
 UNSANDBOXED_ENV = {"MALLOC_MMAP_THRESHOLD_": "65536", "MALLOC_TRIM_THRESHOLD_": "131072",
                    "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
@@ -235,16 +236,37 @@ class Session:
         if self.dead:
             raise KernelDied("the kernel died earlier")
         self.end_calls()
-        msg_id = self.kc.execute(code, silent=False, store_history=store_history, allow_stdin=False,
-                                 stop_on_error=False)
+        state = self._new_request(self.kc.execute(code, silent=False, store_history=store_history,
+                                                  allow_stdin=False, stop_on_error=False))
+
+        def on_iopub(msg):
+            if on_output and msg["msg_type"] in _OUTPUTS:
+                on_output(msg)
+
+        self._drive(state, timeout, on_iopub)
+        return state["reply"]
+
+    @staticmethod
+    def _new_request(msg_id: str) -> dict:
+        """What the message loop knows of one execute request."""
+        return {"msg_id": msg_id, "reply": None, "replied": 0.0, "idle": False, "ended": False, "waiting": False}
+
+    def _drive(self, state: dict, timeout: float, on_iopub, on_input=None):
+        """The session's one message loop, for the execute request `state`: handle its
+        messages until it has ended (reply and idle; returns None), or until on_input,
+        given an input request, returns something else than None (returned). Without
+        on_input every input request gets "". At the time limit the kernel is
+        interrupted, and CallTimeout raised once it stops; one that does not stop within
+        10 s is killed (KernelDied)."""
         deadline = time.monotonic() + timeout
         interrupted = False
-        reply, replied = None, 0.0
-        idle = False
-        while reply is None or not idle:
+        answer = None
+        while answer is None:
             now = time.monotonic()
-            if reply is not None and now > replied + 2:
-                self._reconnect()  # the idle message was lost: an oversized message cut the connection
+            if state["reply"] is not None and (state["idle"] or now > state["replied"] + 2):
+                if not state["idle"]:
+                    self._reconnect()  # the idle message was lost: an oversized message cut the connection
+                state["ended"] = True
                 break
             if now > deadline:
                 if interrupted:
@@ -259,31 +281,29 @@ class Session:
                     self.dead = True
                     raise KernelDied("the kernel died")
                 continue
-            if self.kc.stdin_channel.socket in events:
-                msg = self.kc.stdin_channel.get_msg(timeout=0)
-                if msg["msg_type"] == "input_request":
-                    self.kc.input("")  # stdin is not allowed here; a kernel that asks anyway gets ""
-            if self.kc.iopub_channel.socket in events:
+            if self.kc.iopub_channel.socket in events:  # before stdin: a call's output precedes its answer
                 for _ in range(200):  # a bounded batch: a flooding kernel must not starve the clock
                     if not self.kc.iopub_channel.msg_ready():
                         break
                     msg = self.kc.iopub_channel.get_msg(timeout=0)
-                    if msg["parent_header"].get("msg_id") != msg_id:
+                    if msg["parent_header"].get("msg_id") != state["msg_id"]:
                         continue
-                    kind = msg["msg_type"]
-                    if kind == "status" and msg["content"]["execution_state"] == "idle":
-                        idle = True
-                    elif kind in ("stream", "display_data", "execute_result", "error", "update_display_data",
-                                  "clear_output") and on_output:
-                        on_output(msg)
+                    if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+                        state["idle"] = True
+                    else:
+                        on_iopub(msg)
             if self.kc.shell_channel.socket in events:
                 while self.kc.shell_channel.msg_ready():
                     msg = self.kc.shell_channel.get_msg(timeout=0)
-                    if msg["parent_header"].get("msg_id") == msg_id:
-                        reply, replied = msg["content"], time.monotonic()
-        if interrupted:
+                    if msg["parent_header"].get("msg_id") == state["msg_id"]:
+                        state["reply"], state["replied"] = msg["content"], time.monotonic()
+            if self.kc.stdin_channel.socket in events:
+                msg = self.kc.stdin_channel.get_msg(timeout=0)
+                if msg["msg_type"] == "input_request":
+                    answer = on_input(msg) if on_input else self.kc.input("")
+        if interrupted:  # what it answered after the interrupt does not count
             raise CallTimeout(f"it ran longer than {timeout:.0f} s and was interrupted")
-        return reply
+        return answer
 
     def _reconnect(self):
         """New connections to the kernel (ZMQ does not reconnect after a message over the
@@ -318,7 +338,7 @@ class Session:
                     raise KernelDied("the kernel died earlier")
                 msg_id = self.kc.execute(LOOP, silent=False, store_history=False, allow_stdin=True,
                                          stop_on_error=False)
-                self._loop = {"msg_id": msg_id, "waiting": False, "reply": None, "replied": 0.0, "idle": False}
+                self._loop = self._new_request(msg_id)
                 first = self._pump(timeout, on_text, codec)
                 if first is None or first.get("op") != "ready":
                     raise GradingError("the kernel did not answer the grader (was its agent replaced?)")
@@ -334,74 +354,40 @@ class Session:
         return reply
 
     def _pump(self, timeout: float, on_text, codec: Codec | None = None):
-        """Handle the loop's messages until its agent asks for the next request: return
-        that input request's message ({"op": "ready"} or {"op": "result", "reply": ...}),
-        or None when the loop's execute request has ended. Callbacks are answered on the
-        way; the student's own input() gets "". Raises CallTimeout (after interrupting the
-        call) or KernelDied."""
+        """Run the loop until its agent asks for the next request: return that input
+        request's message ({"op": "ready"} or {"op": "result", "reply": ...}), or None
+        when the loop's execute request has ended. Callbacks are answered on the way; the
+        student's own input() gets "". Raises CallTimeout or KernelDied (see _drive)."""
         loop = self._loop
-        deadline = time.monotonic() + timeout
-        interrupted = False
-        while True:
-            now = time.monotonic()
-            if loop["reply"] is not None and (loop["idle"] or now > loop["replied"] + 2):
-                if not loop["idle"]:
-                    self._reconnect()  # the idle message was lost: an oversized message cut the connection
+
+        def on_iopub(msg):
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                on_text(content.get("text", ""))
+            elif kind in ("display_data", "execute_result", "error"):
+                on_text(str(content.get("data", {}).get("text/plain") or content.get("evalue", "")) + "\n")
+
+        def on_input(msg):
+            prompt = msg["content"].get("prompt", "")
+            try:
+                ask = json.loads(prompt[len(PREFIX):]) if prompt.startswith(PREFIX) else None
+            except ValueError:
+                ask = None
+            op = ask.get("op") if isinstance(ask, dict) else None
+            if op in ("ready", "result"):
+                loop["waiting"] = True
+                return ask
+            if op == "callback" and codec is not None:
+                self.kc.input(self._callback(codec, ask))
+            else:
+                self.kc.input("")  # the student's own input(): nothing to say
+            return None
+
+        try:
+            return self._drive(loop, timeout, on_iopub, on_input)
+        finally:
+            if loop["ended"]:
                 self._loop = None
-                if interrupted:
-                    raise CallTimeout(f"it ran longer than {timeout:.0f} s and was interrupted")
-                return None
-            if now > deadline:
-                if interrupted:
-                    self._kill()
-                    raise KernelDied("the kernel did not stop when interrupted and was killed")
-                interrupted = True
-                self.km.interrupt_kernel()
-                deadline = now + 10
-            events = dict(self.poller.poll(int(min(max(deadline - now, 0.01), 0.5) * 1000)))
-            if not events:
-                if not self.km.is_alive():
-                    self.dead = True
-                    raise KernelDied("the kernel died")
-                continue
-            if self.kc.iopub_channel.socket in events:  # before stdin: a call's output precedes its answer
-                for _ in range(200):  # a bounded batch: a flooding kernel must not starve the clock
-                    if not self.kc.iopub_channel.msg_ready():
-                        break
-                    msg = self.kc.iopub_channel.get_msg(timeout=0)
-                    if msg["parent_header"].get("msg_id") != loop["msg_id"]:
-                        continue
-                    kind, content = msg["msg_type"], msg["content"]
-                    if kind == "status" and content.get("execution_state") == "idle":
-                        loop["idle"] = True
-                    elif kind == "stream":
-                        on_text(content.get("text", ""))
-                    elif kind in ("display_data", "execute_result", "error"):
-                        on_text(str(content.get("data", {}).get("text/plain") or content.get("evalue", "")) + "\n")
-            if self.kc.shell_channel.socket in events:
-                while self.kc.shell_channel.msg_ready():
-                    msg = self.kc.shell_channel.get_msg(timeout=0)
-                    if msg["parent_header"].get("msg_id") == loop["msg_id"]:
-                        loop["reply"], loop["replied"] = msg["content"], time.monotonic()
-            if self.kc.stdin_channel.socket in events:
-                msg = self.kc.stdin_channel.get_msg(timeout=0)
-                if msg["msg_type"] != "input_request":
-                    continue
-                prompt = msg["content"].get("prompt", "")
-                try:
-                    ask = json.loads(prompt[len(PREFIX):]) if prompt.startswith(PREFIX) else None
-                except ValueError:
-                    ask = None
-                op = ask.get("op") if isinstance(ask, dict) else None
-                if op == "callback" and codec is not None:
-                    self.kc.input(self._callback(codec, ask))
-                elif op in ("ready", "result"):
-                    loop["waiting"] = True
-                    if interrupted:  # the interrupted call's answer does not count
-                        raise CallTimeout(f"it ran longer than {timeout:.0f} s and was interrupted")
-                    return ask
-                else:
-                    self.kc.input("")  # the student's own input(): nothing to say
 
     def end_calls(self) -> None:
         """End the loop that answers the current test cell's calls, if one runs."""
