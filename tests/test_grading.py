@@ -625,7 +625,6 @@ def test_filling_tmp_stops_at_its_size(graded):
 
 
 @needs_sandbox
-@needs_sandbox
 def test_an_agent_that_ignores_the_end_of_a_test_is_killed_not_the_grader(graded):
     _, subs = graded
     assert "DeadKernelError" in note(subs, "ignores-end")
@@ -640,6 +639,7 @@ def test_a_reference_called_back_with_huge_arguments_fails_in_the_grader(graded)
     assert "worker" not in note(subs, "reference-bomb")
 
 
+@needs_sandbox
 def test_the_rest_of_the_class_is_graded_as_without_the_cheats(graded, tmp_path):
     course, _ = graded
     alone = copy_course(tmp_path)
