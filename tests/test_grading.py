@@ -179,8 +179,16 @@ def cheats(course: Path, add) -> None:
         "            except KeyboardInterrupt:\n                pass\n"
         "            message = {'op': 'ready'}\n"
         "            continue\n"
-        "        message = {'op': 'result', 'reply': _srv._handle(request)}\n"
+        "        message = {'op': 'result', 'seq': request.get('seq'), 'reply': _srv._handle(request)}\n"
         "_srv.loop = _stubborn_loop\n")})
+    # the channel the calls travel on ends in the kernel too: a frame that claims a terabyte,
+    # and a channel closed before the tests
+    add("breaks-the-channel", replace={"softmax": wrong.replace("    return", (
+        "    import struct, sys\n"
+        "    sys.modules['_course_server']._channel.sendall(struct.pack('>Q', 2**40))\n"
+        "    return"))})
+    add("closes-the-channel", replace={"softmax": wrong + (
+        "import sys\nsys.modules['_course_server']._channel.close()\n")})
     # a reference called back for the kernel, with arguments that broadcast to 4.6 GB
     add("reference-bomb", replace={"self_attention": solution_code(sol)["self_attention"].replace(
         "def self_attention(X, W_q, W_k, W_v):", "def _honest_self_attention(X, W_q, W_k, W_v):") + (
@@ -468,7 +476,8 @@ def test_missing_notebook_is_graded_as_empty(graded):
 @pytest.mark.parametrize("student", ["patches-allclose", "patches-testing", "replaces-np",
                                      "shadows-builtins", "patches-during-test", "rebinds-test-names",
                                      "hooks-every-cell", "searches-references", "fakes-a-result",
-                                     "files-next-to-notebook", "ignores-end"])
+                                     "files-next-to-notebook", "ignores-end", "breaks-the-channel",
+                                     "closes-the-channel"])
 def test_a_trick_earns_no_more_than_the_same_wrong_answer(graded, student):
     course, _subs = graded
     cells = scores(course, student, FIRST)
@@ -629,6 +638,15 @@ def test_an_agent_that_ignores_the_end_of_a_test_is_killed_not_the_grader(graded
     _, subs = graded
     assert "DeadKernelError" in note(subs, "ignores-end")
     assert "worker" not in note(subs, "ignores-end")  # the grading worker did not crash
+
+
+@needs_sandbox
+def test_a_kernel_that_breaks_the_call_channel_is_stopped_not_the_grader(graded):
+    _, subs = graded
+    assert f"sent the grader a frame of {2**40} bytes" in note(subs, "breaks-the-channel")
+    assert "did not answer the grader" in note(subs, "closes-the-channel")
+    for student in ("breaks-the-channel", "closes-the-channel"):
+        assert "worker" not in note(subs, student)  # the grading worker did not crash
 
 
 @needs_sandbox

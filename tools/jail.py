@@ -47,6 +47,15 @@ _LIMITS = (
     "os.execv(sys.argv[6], sys.argv[6:])\n"
 )
 
+# The kernel itself: ipykernel without its debugger (debugpy takes a third of the kernel's
+# start-up and serves no purpose when grading) and without IPython's history database.
+_KERNEL = (
+    "import sys\n"
+    "sys.modules['debugpy'] = None\n"
+    "from ipykernel import kernelapp\n"
+    "kernelapp.launch_new_instance()\n"
+)
+
 # Environment variables passed into the kernel (nothing else of the grader's).
 _PASS_ENV = ("LANG", "LC_ALL", "TZ")
 
@@ -189,7 +198,8 @@ class JailedKernelManager(KernelManager):
             nproc += _tasks_of_this_user()  # the cap counts all of this user's processes
         limits = [sys.executable, "-I", "-c", _LIMITS, str(self.memory_limit), str(self.file_size_limit),
                   str(self.cpu_limit), str(nproc), str(self.kernel_uid)]
-        kernel = [sys.executable, "-I", "-m", "ipykernel_launcher", "-f", self.connection_file]
+        kernel = [sys.executable, "-I", "-c", _KERNEL, "-f", self.connection_file,
+                  "--HistoryManager.enabled=False"]
         if self.sandbox:
             return bwrap_command(self.ipc_dir, self.tmp_size) + limits + kernel
         return limits + kernel

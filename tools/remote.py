@@ -1,10 +1,11 @@
 """The grader's side of the sandbox boundary: a session with one jailed student kernel,
 and proxies for the graded names.
 
-`Session` starts the kernel (tools/jail.py), installs the agent (tools/serve.py) and
-then either runs a student's cell, or calls a graded function by name: the request
-goes in through the kernel's stdin channel, the answer comes back the same way and is
-decoded as plain data (tools/wire.py). Arguments the kernel changed in place are
+`Session` starts the kernel (tools/jail.py) with one end of a socket pair of its own
+(the channel), installs the agent (tools/serve.py) and then either runs a student's
+cell, or calls a graded function by name: the request goes in over the channel as a
+length-prefixed JSON frame, the answer comes back the same way and is decoded as plain
+data (tools/wire.py); what the call prints arrives on the kernel's output channel. Arguments the kernel changed in place are
 changed in the caller's copies too, a Generator advances as it did in the kernel,
 callables are called back here, numpy's global random state moves here when it moved
 there (the test sees that it changed, never the kernel's state), numpy warnings are raised again here, and the kernel's
@@ -16,6 +17,9 @@ import builtins
 import contextlib
 import json
 import os
+import select
+import socket
+import struct
 import subprocess
 import threading
 import time
@@ -31,7 +35,8 @@ from jupyter_client.connect import channel_socket_types
 from .jail import JailedKernelManager
 from .wire import Codec, Opaque, WireError, find_opaque, leaves
 
-PREFIX = "\x00course:"
+_HEADER = struct.Struct(">Q")  # a frame on the channel: its length, then that many bytes of JSON
+MAX_FRAME = 300 * 2**20  # bytes of one frame from the kernel
 _TOOLS = Path(__file__).resolve().parent
 BOOTSTRAP = (
     "def _course_install():\n"
@@ -40,7 +45,7 @@ BOOTSTRAP = (
     "    for name, source in {sources!r}:\n"
     "        exec(compile(source, name, 'exec'), module.__dict__)\n"
     "    sys.modules['_course_server'] = module\n"
-    "    module.install(get_ipython())\n"
+    "    module.install(get_ipython(), {fd})\n"
     "_course_install()\n"
     "del _course_install\n"
 )
@@ -55,7 +60,7 @@ class BoundedClient(BlockingKernelClient):
     """A kernel client that refuses oversized messages (ZMQ drops the connection and
     reconnects), so that no kernel can make the grader hold gigabytes."""
 
-    limits: typing.ClassVar[dict] = {"iopub": 16 * 2**20, "shell": 300 * 2**20, "stdin": 300 * 2**20, "control": 2**20}
+    limits: typing.ClassVar[dict] = {"iopub": 16 * 2**20, "shell": 300 * 2**20, "stdin": 2**20, "control": 2**20}
 
     def _create_connected_socket(self, channel, identity=None):
         url = self._make_url(channel)
@@ -81,9 +86,9 @@ class GradingError(Exception):
     """The kernel's answer could not be used."""
 
 
-def _bootstrap_code() -> str:
+def _bootstrap_code(fd: int) -> str:
     sources = [(f"<course {n}>", (_TOOLS / f"{n}.py").read_text()) for n in ("wire", "serve")]
-    return BOOTSTRAP.format(sources=sources)
+    return BOOTSTRAP.format(sources=sources, fd=fd)
 
 
 # -- exceptions and warnings from the kernel -------------------------------------------
@@ -202,22 +207,59 @@ class Session:
         self.warning_registry: dict = {}
         self.reconnected = 0  # times an oversized message cut the connection
         self._loop = None  # the execute request answering the calls of the current test cell
-        self.km.start_kernel(cwd=self.km.ipc_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             env={**{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ")},
-                                  **UNSANDBOXED_ENV})
+        self._seq = 0  # number of the last request sent
+        self._inbox = bytearray()  # bytes read from the channel, not yet a whole frame
+        self.channel, kernel_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.channel.setblocking(False)
+        try:
+            self.km.start_kernel(cwd=self.km.ipc_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 pass_fds=(kernel_end.fileno(),),
+                                 env={**{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TZ")},
+                                      **UNSANDBOXED_ENV})
+        finally:
+            fd = kernel_end.fileno()
+            kernel_end.close()
         self.km.client_class = "tools.remote.BoundedClient"
         self.kc = self.km.client()
         self.kc.start_channels(hb=False)
-        try:
-            self.kc.wait_for_ready(timeout=start_timeout)
-        except RuntimeError as exc:
-            self.close()
-            raise KernelDied(f"the kernel did not start: {exc}") from None
-        self.km.lock_ipc_dir()
         self.poller = zmq.Poller()
         for channel in (self.kc.iopub_channel, self.kc.stdin_channel, self.kc.shell_channel):
             self.poller.register(channel.socket, zmq.POLLIN)
-        self.execute(_bootstrap_code(), timeout=start_timeout, store_history=False)
+        self.poller.register(self.channel.fileno(), zmq.POLLIN)
+        try:
+            self._wait_for_ready(start_timeout)
+        except KernelDied:
+            self.close()
+            raise
+        self.km.lock_ipc_dir()
+        self.execute(_bootstrap_code(fd), timeout=start_timeout, store_history=False)
+
+    def _wait_for_ready(self, timeout: float) -> None:
+        """Until the kernel answers a kernel_info request on its shell channel and its
+        output channel carries that request's status (so that the subscription is
+        connected). jupyter_client's wait_for_ready does the same and then waits 0.2 s
+        more for output nobody sent; the message loop filters by request anyway."""
+        deadline = time.monotonic() + timeout
+        asked, sent, replied, heard = set(), 0.0, None, False
+        while True:
+            now = time.monotonic()
+            if now > deadline:
+                raise KernelDied(f"the kernel did not start within {timeout:.0f} s")
+            if now - sent > (0.2 if replied else 1.0):  # no reply yet, or no status seen after it
+                asked.add(self.kc.kernel_info())
+                sent = now
+            events = dict(self.poller.poll(100))
+            if not events and not self.km.is_alive():
+                raise KernelDied("the kernel died before it was ready")
+            while self.kc.shell_channel.msg_ready():
+                msg = self.kc.shell_channel.get_msg(timeout=0)
+                if msg["msg_type"] == "kernel_info_reply" and msg["parent_header"].get("msg_id") in asked:
+                    replied = replied or now
+            while self.kc.iopub_channel.msg_ready():
+                msg = self.kc.iopub_channel.get_msg(timeout=0)
+                heard = heard or (msg["msg_type"] == "status" and msg["parent_header"].get("msg_id") in asked)
+            if replied and heard:
+                return
 
     @property
     def jail_pid(self) -> int:
@@ -227,6 +269,7 @@ class Session:
         with contextlib.suppress(Exception):
             self.kc.stop_channels()
         self._kill()
+        self.channel.close()
         self.km.remove_ipc_dir()
 
     # -- executing code --------------------------------------------------------------
@@ -251,13 +294,13 @@ class Session:
         """What the message loop knows of one execute request."""
         return {"msg_id": msg_id, "reply": None, "replied": 0.0, "idle": False, "ended": False, "waiting": False}
 
-    def _drive(self, state: dict, timeout: float, on_iopub, on_input=None):
+    def _drive(self, state: dict, timeout: float, on_iopub, on_frame=None):
         """The session's one message loop, for the execute request `state`: handle its
-        messages until it has ended (reply and idle; returns None), or until on_input,
-        given an input request, returns something else than None (returned). Without
-        on_input every input request gets "". At the time limit the kernel is
-        interrupted, and CallTimeout raised once it stops; one that does not stop within
-        10 s is killed (KernelDied)."""
+        messages until it has ended (reply and idle; returns None), or until on_frame,
+        given a frame from the channel, returns something else than None (returned).
+        Without on_frame, frames are dropped; every input request (the student's own
+        input()) gets "". At the time limit the kernel is interrupted, and CallTimeout
+        raised once it stops; one that does not stop within 10 s is killed (KernelDied)."""
         deadline = time.monotonic() + timeout
         interrupted = False
         answer = None
@@ -281,7 +324,7 @@ class Session:
                     self.dead = True
                     raise KernelDied("the kernel died")
                 continue
-            if self.kc.iopub_channel.socket in events:  # before stdin: a call's output precedes its answer
+            if self.kc.iopub_channel.socket in events:  # before the channel: a call's output precedes its answer
                 for _ in range(200):  # a bounded batch: a flooding kernel must not starve the clock
                     if not self.kc.iopub_channel.msg_ready():
                         break
@@ -300,10 +343,65 @@ class Session:
             if self.kc.stdin_channel.socket in events:
                 msg = self.kc.stdin_channel.get_msg(timeout=0)
                 if msg["msg_type"] == "input_request":
-                    answer = on_input(msg) if on_input else self.kc.input("")
+                    self.kc.input("")  # the student's own input(): nothing to say
+            if self.channel.fileno() in events:  # registered by its number
+                for frame in self._receive():
+                    if on_frame is not None and answer is None:
+                        answer = on_frame(frame)
         if interrupted:  # what it answered after the interrupt does not count
             raise CallTimeout(f"it ran longer than {timeout:.0f} s and was interrupted")
         return answer
+
+    def _receive(self) -> list:
+        """The whole frames the channel holds now, decoded. A frame over MAX_FRAME, or
+        one that is not JSON, breaks the protocol: the kernel is killed (KernelDied)."""
+        while len(self._inbox) < MAX_FRAME + _HEADER.size:
+            try:
+                chunk = self.channel.recv(1 << 22)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break  # the kernel closed its end: it is dead or dying, the loop's end tells
+            self._inbox += chunk
+        frames = []
+        while len(self._inbox) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(self._inbox)
+            if size > MAX_FRAME:
+                self._break_protocol(f"a frame of {size} bytes (at most {MAX_FRAME})")
+            if len(self._inbox) < _HEADER.size + size:
+                break
+            body = bytes(self._inbox[_HEADER.size:_HEADER.size + size])
+            del self._inbox[:_HEADER.size + size]
+            try:
+                frames.append(json.loads(body))
+            except (ValueError, RecursionError):
+                self._break_protocol("a frame that is not JSON")
+        return frames
+
+    def _break_protocol(self, what: str):
+        self._kill()
+        raise KernelDied(f"the kernel sent the grader {what}, and was stopped")
+
+    def _send(self, message: dict, timeout: float) -> None:
+        """One frame to the agent, which is waiting for it. A kernel that stops reading
+        for longer than the time limit is killed (KernelDied)."""
+        body = json.dumps(message).encode()
+        data = memoryview(_HEADER.pack(len(body)) + body)
+        deadline = time.monotonic() + timeout
+        while data:
+            try:
+                data = data[self.channel.send(data):]
+            except (BlockingIOError, InterruptedError):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self._kill()
+                    raise KernelDied("the kernel stopped reading the grader's requests and was killed") from None
+                select.select([], [self.channel], [], min(left, 0.5))
+            except OSError:
+                self._kill()
+                raise KernelDied("the kernel closed the grader's channel") from None
 
     def _reconnect(self):
         """New connections to the kernel (ZMQ does not reconnect after a message over the
@@ -339,26 +437,31 @@ class Session:
                 msg_id = self.kc.execute(LOOP, silent=False, store_history=False, allow_stdin=True,
                                          stop_on_error=False)
                 self._loop = self._new_request(msg_id)
-                first = self._pump(timeout, on_text, codec)
-                if first is None or first.get("op") != "ready":
+                first = self._pump(timeout, on_text, want="ready")
+                if first is None:
                     raise GradingError("the kernel did not answer the grader (was its agent replaced?)")
             with watch or contextlib.nullcontext():
                 self._loop["waiting"] = False
-                self.kc.input(json.dumps(request))
-                answer = self._pump(timeout, on_text, codec)
+                self._seq += 1
+                self._send({**request, "seq": self._seq}, timeout)
+                answer = self._pump(timeout, on_text, codec, want="result")
         finally:
             self.busy = False
-        reply = answer.get("reply") if isinstance(answer, dict) and answer.get("op") == "result" else None
+        reply = answer.get("reply") if isinstance(answer, dict) else None
         if not isinstance(reply, dict) or "status" not in reply:
             raise GradingError("the kernel did not answer the grader (was its agent replaced?)")
         return reply
 
-    def _pump(self, timeout: float, on_text, codec: Codec | None = None):
-        """Run the loop until its agent asks for the next request: return that input
-        request's message ({"op": "ready"} or {"op": "result", "reply": ...}), or None
-        when the loop's execute request has ended. Callbacks are answered on the way; the
-        student's own input() gets "". Raises CallTimeout or KernelDied (see _drive)."""
+    def _pump(self, timeout: float, on_text=None, codec: Codec | None = None, want: str | None = None):
+        """Run the loop until its agent sends the frame `want` ("ready", or the "result"
+        of the last request): return it, or None when the loop's execute request has
+        ended. Callbacks are answered on the way; other frames (an answer that came too
+        late, say) are dropped. What the kernel prints goes to on_text (by default, to
+        the last one given for this loop). Raises CallTimeout or KernelDied (see _drive)."""
         loop = self._loop
+        if on_text is not None:
+            loop["on_text"] = on_text
+        on_text = loop.get("on_text") or (lambda text: None)
 
         def on_iopub(msg):
             kind, content = msg["msg_type"], msg["content"]
@@ -367,24 +470,18 @@ class Session:
             elif kind in ("display_data", "execute_result", "error"):
                 on_text(str(content.get("data", {}).get("text/plain") or content.get("evalue", "")) + "\n")
 
-        def on_input(msg):
-            prompt = msg["content"].get("prompt", "")
-            try:
-                ask = json.loads(prompt[len(PREFIX):]) if prompt.startswith(PREFIX) else None
-            except ValueError:
-                ask = None
-            op = ask.get("op") if isinstance(ask, dict) else None
-            if op in ("ready", "result"):
-                loop["waiting"] = True
-                return ask
-            if op == "callback" and codec is not None:
-                self.kc.input(self._callback(codec, ask))
-            else:
-                self.kc.input("")  # the student's own input(): nothing to say
+        def on_frame(frame):
+            op = frame.get("op") if isinstance(frame, dict) else None
+            if op == "callback":
+                self._send(self._callback(codec, frame), timeout)
+            elif op in ("ready", "result"):
+                loop["waiting"] = True  # whatever it answered, the agent now waits for a request
+                if op == want and (op == "ready" or frame.get("seq") == self._seq):
+                    return frame
             return None
 
         try:
-            return self._drive(loop, timeout, on_iopub, on_input)
+            return self._drive(loop, timeout, on_iopub, on_frame)
         finally:
             if loop["ended"]:
                 self._loop = None
@@ -398,16 +495,16 @@ class Session:
                 return
             if loop["waiting"]:
                 loop["waiting"] = False
-                self.kc.input(json.dumps({"op": "end"}))
+                self._send({"op": "end"}, 10)
             try:
-                self._pump(10, lambda text: None)
+                self._pump(10)
             except CallTimeout:
                 break  # it ignored "end" and the interrupt
         self._kill()
         raise KernelDied("the kernel's agent did not stop when the test cell ended, and was killed")
 
-    def _callback(self, codec: Codec, msg) -> str:
-        fn = codec.functions.get(msg.get("fn"))
+    def _callback(self, codec: Codec | None, msg) -> dict:
+        fn = codec.functions.get(msg.get("fn")) if codec is not None else None
         try:
             if fn is None:
                 raise GradingError("no such callback")
@@ -415,10 +512,9 @@ class Session:
             if not (isinstance(args, tuple) and isinstance(kwargs, dict)):
                 raise GradingError("malformed callback")
             value = fn(*args, **kwargs)
-            return json.dumps({"status": "ok", "value": Codec().encode(value)})
+            return {"status": "ok", "value": Codec().encode(value)}
         except Exception as exc:  # noqa: BLE001 - goes back to the kernel as its exception
-            return json.dumps({"status": "exception",
-                               "exception": [type(exc).__name__, "builtins", str(exc)[:4000]]})
+            return {"status": "exception", "exception": [type(exc).__name__, "builtins", str(exc)[:4000]]}
 
     def describe(self, names, timeout: float, on_text) -> dict:
         """For each name: ("missing",), ("function",) or ("value", plain data)."""

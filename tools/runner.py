@@ -25,6 +25,7 @@ import ast
 import builtins
 import contextlib
 import copy
+import functools
 import hashlib
 import io
 import random
@@ -124,8 +125,10 @@ def memo(tag: str):
     return decorate
 
 
+@functools.lru_cache(maxsize=512)
 def compile_test(source: str, name: str):
-    """A test cell's code, its reference functions memoised."""
+    """A test cell's code, its reference functions memoised (compiled once per grading
+    process: the class shares the gradebook's test cells)."""
     tree = ast.parse(source)
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
     for node in tree.body:
@@ -212,7 +215,7 @@ class TrustedExecute(NbGraderPreprocessor):
             cell.outputs.insert(0, error_output("DeadKernelError", f"the kernel died while running this cell ({exc})"))
             self.stopped = error_output("DeadKernelError", "the kernel died (crash, os._exit or out of memory) "
                                         "in an earlier cell; this cell could not run")
-            self._event(f"DeadKernelError in {where}: the kernel died while running this cell")
+            self._event(f"DeadKernelError in {where}: the kernel died while running this cell ({exc})")
         return cell
 
     # -- the student's cells ----------------------------------------------------------

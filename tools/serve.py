@@ -2,16 +2,25 @@
 nothing of the tests.
 
 Sent into the kernel as source, after tools/wire.py, before any student cell runs. The calls of
-one test cell are answered by `loop()`, one execute request: each request arrives as the
-answer to an input request on the kernel's stdin channel, the graded function runs in the
+one test cell are answered by `loop()`, one execute request: requests and answers travel
+as length-prefixed JSON frames over a socket the grader handed to the kernel when it
+started it (its own channel, beside Jupyter's), the graded function runs in the
 student's namespace, and its result goes back, as plain data (tools/wire.py), in the
-input request that asks for the next one. Callables among the
-arguments become stubs that call back into the grader. Everything here runs in the
-student's process, so the grader trusts none of it: it only decodes what comes back.
+frame that also says the agent is ready for the next request. What the student's code
+prints goes out on Jupyter's output channel as usual, flushed before each frame.
+Callables among the arguments become stubs that call back into the grader. Everything
+here runs in the student's process, so the grader trusts none of it: it only decodes
+what comes back.
 """
 import builtins
 import hashlib
 import json
+import os
+import select
+import signal
+import socket
+import struct
+import sys
 import warnings
 
 import numpy as np
@@ -21,19 +30,65 @@ try:  # the grader's side (tests); in the kernel, wire.py's source was run in th
 except ImportError:
     pass
 
-PREFIX = "\x00course:"
+_HEADER = struct.Struct(">Q")  # a frame: its length, then that many bytes of JSON
 _shell = None
-_raw_input = None
+_channel = None
 
 
-def install(shell) -> None:
-    global _shell, _raw_input
+def install(shell, fd: int) -> None:
+    global _shell, _channel
     _shell = shell
-    _raw_input = shell.kernel.raw_input
+    os.set_inheritable(fd, False)  # not handed on to the student's subprocesses
+    _channel = socket.socket(fileno=fd)
+    _channel.setblocking(True)
+
+
+class _Deferred:
+    """An interrupt (the grader's, after a time limit) that arrives while a frame is
+    being sent or read is held back until the frame is whole, so that the channel never
+    carries half a frame."""
+
+    def __enter__(self):
+        self.pending = False
+
+        def hold(*_):
+            self.pending = True
+        self.saved = signal.signal(signal.SIGINT, hold)
+        return self
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGINT, self.saved)
+        if self.pending and exc[0] is None:
+            raise KeyboardInterrupt
+
+
+def _read_exactly(n: int) -> bytes:
+    data = bytearray()
+    while len(data) < n:
+        chunk = _channel.recv(min(n - len(data), 1 << 22))
+        if not chunk:
+            raise EOFError("the grader closed the channel")
+        data += chunk
+    return bytes(data)
 
 
 def _ask(message: dict) -> str:
-    return _raw_input(PREFIX + json.dumps(message))
+    """Send a frame, return the text of the grader's next one."""
+    body = json.dumps(message).encode()
+    for stream in (sys.stdout, sys.stderr):  # what the call printed goes out before its answer
+        # (ipykernel's streams say whether they hold anything: a flush is a round trip to
+        # their sending thread)
+        if getattr(stream, "_flush_pending", True) or getattr(stream, "_subprocess_flush_pending", False):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001, S110 - a stream the student replaced
+                pass
+    with _Deferred():
+        _channel.sendall(_HEADER.pack(len(body)) + body)
+    select.select([_channel], [], [])  # waiting for the grader: an interrupt ends it here
+    with _Deferred():
+        (size,) = _HEADER.unpack(_read_exactly(_HEADER.size))
+        return _read_exactly(size).decode()
 
 
 def _text(obj, limit=4000) -> str:
@@ -143,8 +198,8 @@ def _handle(request) -> dict:
 
 def loop() -> None:
     """Answer the grader's requests until it sends "end" (the calls of one test cell):
-    each answer goes out in the input request that asks for the next request, so a call
-    costs one round trip on the stdin channel."""
+    each answer goes out in the frame that asks for the next request, so a call costs
+    one round trip on the channel. Each answer carries its request's number."""
     message = {"op": "ready"}
     while True:
         try:
@@ -158,4 +213,5 @@ def loop() -> None:
             reply = _handle(request)
         except BaseException as exc:  # noqa: BLE001 - e.g. interrupted while decoding
             reply = {"status": "exception", "exception": _exception(exc)}
-        message = {"op": "result", "reply": reply}
+        message = {"op": "result", "seq": request.get("seq") if isinstance(request, dict) else None,
+                   "reply": reply}
