@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from . import assignments
+from . import assignments, grade
 from .build import coursedir
 from .submissions import copy_course, make_submission
 
@@ -25,7 +25,7 @@ from .submissions import copy_course, make_submission
 def add_arguments(p):
     p.add_argument("assignment", nargs="*", help="assignments to use (default: all)")
     p.add_argument("--copies", type=int, default=10, help="submissions per assignment (default 10)")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers for the grade command")
+    p.add_argument("--jobs", type=int, default=grade.default_jobs(), help="workers for the grade command (default: cores + 1)")
     p.add_argument("--unsandboxed", action="store_true", help="grade without bubblewrap")
 
 
@@ -46,8 +46,6 @@ def _scores(course: Path) -> dict:
 
 
 def main(args) -> int:
-    from . import grade
-
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         plain, ours = Path(tmp) / "plain", Path(tmp) / "ours"
         names = args.assignment or assignments()

@@ -61,10 +61,16 @@ _patch_nbgrader()
 warnings.filterwarnings("ignore", category=SAWarning)
 
 
+def default_jobs() -> int:
+    """One worker more than cores: each spends part of every submission waiting (for its
+    kernel to start, to stop, for the gradebook), and the extra one fills those gaps."""
+    return (os.cpu_count() or 1) + 1
+
+
 def add_arguments(p):
     p.add_argument("assignment", nargs="*", help="assignments to grade (default: all in source/)")
     p.add_argument("--student", action="append", default=[], help="grade only these students")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: cores)")
+    p.add_argument("--jobs", type=int, default=default_jobs(), help="parallel workers (default: cores + 1)")
     p.add_argument("--unsandboxed", action="store_true",
                    help="run student code WITHOUT the bubblewrap sandbox (only if you trust it)")
     p.add_argument("--cell-timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py)")
