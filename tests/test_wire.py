@@ -92,3 +92,52 @@ def test_a_strided_view_arrives_as_a_strided_view():
     back = roundtrip(base[:, 1:4])
     assert np.array_equal(back, base[:, 1:4]) and not back.flags.c_contiguous
     assert not np.shares_memory(back.reshape(-1), back)  # reshape copies, as for the original
+
+
+def _npy_payload(array) -> str:
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)  # as it is: a kernel may send Fortran order too
+    return json.dumps(["array", base64.b64encode(buf.getvalue()).decode()])
+
+
+@pytest.mark.parametrize("array", [np.arange(12.0).reshape(3, 4), np.asfortranarray(np.arange(24.0).reshape(2, 3, 4)),
+                                   np.arange(5, dtype=">i4"), np.array([[1 + 2j]], np.complex64),
+                                   np.array([True, False, True])])
+def test_an_array_read_again_with_a_remembered_header_is_what_np_load_reads(array):
+    payload = _npy_payload(array)
+    expected = np.load(io.BytesIO(base64.b64decode(json.loads(payload)[1])), allow_pickle=False)
+    first, again = Codec().decode(payload), Codec().decode(payload)  # the second read uses the header's parse
+    for back in (first, again):
+        assert back.dtype == expected.dtype and back.shape == expected.shape and np.array_equal(back, expected)
+        assert (back.flags.c_contiguous, back.flags.f_contiguous) == (expected.flags.c_contiguous,
+                                                                      expected.flags.f_contiguous)
+        assert back.flags.writeable
+    again[...] = 0
+    assert np.array_equal(first, expected) and np.array_equal(Codec().decode(payload), expected)  # no shared memory
+
+
+def test_a_remembered_header_with_too_little_or_too_much_data_is_left_to_np_load():
+    raw = base64.b64decode(json.loads(_npy_payload(np.arange(8.0)))[1])
+    Codec().decode(_npy_payload(np.arange(8.0)))  # the header is now known
+    with pytest.raises(WireError, match="EOF"):
+        Codec().decode(json.dumps(["array", base64.b64encode(raw[:-8]).decode()]))
+    longer = Codec().decode(json.dumps(["array", base64.b64encode(raw + bytes(8)).decode()]))
+    assert np.array_equal(longer, np.arange(8.0))  # np.load reads what the header says, as before
+
+
+def test_a_known_header_lets_no_other_dtype_cross():
+    Codec().decode(_npy_payload(np.zeros(3)))
+    buf = io.BytesIO()
+    np.save(buf, np.array([None, None, None], dtype=object), allow_pickle=True)
+    with pytest.raises(WireError):
+        Codec().decode(json.dumps(["array", base64.b64encode(buf.getvalue()).decode()]))
+
+
+def test_arrays_are_written_as_np_save_writes_them_every_time():
+    for array in (np.arange(6.0).reshape(2, 3), np.asfortranarray(np.ones((2, 2))), np.arange(3, dtype=np.uint8),
+                  np.float32(1.5), np.zeros((0, 2))):
+        buf = io.BytesIO()
+        np.save(buf, np.asarray(array, order="C"), allow_pickle=False)
+        for _ in range(2):
+            tree = json.loads(Codec().encode(array))
+            assert base64.b64decode(tree[1]) == buf.getvalue()

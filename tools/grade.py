@@ -163,7 +163,8 @@ def template_course(root: Path, names, scratch: Path) -> Path:
 
 
 class Pool:
-    """Long-lived `python -m tools.worker` processes with a hard time limit per job."""
+    """Long-lived `python -m tools.worker` processes, started at once, with a hard time
+    limit per job."""
 
     def __init__(self, n: int, log_dir: Path):
         self.jobs: queue.Queue = queue.Queue()
@@ -194,7 +195,7 @@ class Pool:
         return proc, lines
 
     def _run(self, i):
-        proc = lines = None
+        proc, lines = self._spawn(i)  # at once: a worker takes a second to import nbgrader
         while True:
             item = self.jobs.get()
             if item is None:
@@ -273,9 +274,9 @@ def grade(root: Path = ROOT, names=None, students=(), jobs: int = 2, sandbox: bo
     shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
     with tempfile.TemporaryDirectory(prefix="grading-", dir=shm) as tmp:
         scratch = Path(tmp)
+        pool = Pool(max(1, min(jobs, len(subs))), root / "reports")  # workers start meanwhile
         update_gradebook(root, names, scratch)
         template = template_course(root, names, scratch)
-        pool = Pool(max(1, min(jobs, len(subs))), root / "reports")
         by_id = {}
         for i, sub in enumerate(subs):
             by_id[i] = sub

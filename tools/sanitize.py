@@ -13,6 +13,7 @@ rendering still holds a link to javascript: (or any scheme but http, https and m
 is shown as text. Cell attachments other than PNG/JPEG are dropped, and the notebook's
 widget state is removed.
 """
+import functools
 import html as _html
 import re
 from numbers import Real
@@ -142,6 +143,17 @@ def render_markdown(source: str, attachments=None, escape: bool = False) -> str:
 def clean_markdown(source: str, attachments=None) -> str:
     """The cell's source if it renders safe; its raw HTML cleaned if that makes it safe;
     else the whole cell as text."""
+    if not attachments and isinstance(source, str):
+        return _clean_plain_markdown(source)  # most cells are the release's, in every submission
+    return _clean_markdown(source, attachments)
+
+
+@functools.lru_cache(maxsize=1024)
+def _clean_plain_markdown(source: str) -> str:
+    return _clean_markdown(source, None)
+
+
+def _clean_markdown(source: str, attachments) -> str:
     as_text = "<pre>" + _html.escape(source) + "</pre>"
     try:
         if render_markdown(source, attachments) != render_markdown(source, attachments, escape=True):

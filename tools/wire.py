@@ -35,21 +35,70 @@ class WireError(ValueError):
     """A message that is not plain data as this module defines it."""
 
 
+_KEEP_HEADERS = 4096  # .npy headers remembered, for writing and for reading
+# the header np.save wrote for a C-ordered array of this (dtype, shape), to be written
+# again for the next one (building it is most of the cost of writing a small array)
+_SAVED: dict = {}
+
+
 def _npy(array) -> str:
+    array = np.asarray(array, order="C")
+    key = (array.dtype.str, array.shape)
+    header = _SAVED.get(key)
+    if header is not None:
+        return base64.b64encode(header + array.tobytes()).decode("ascii")
     buf = io.BytesIO()
-    np.save(buf, np.asarray(array, order="C"), allow_pickle=False)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    np.save(buf, array, allow_pickle=False)
+    data = buf.getvalue()
+    if array.size and array.dtype.kind in _KINDS and array.dtype.fields is None and len(_SAVED) < _KEEP_HEADERS:
+        _SAVED[key] = data[:len(data) - array.nbytes]
+    return base64.b64encode(data).decode("ascii")
+
+
+# .npy headers (format 1.0) that np.load read, and whose dtype may cross: header bytes ->
+# (dtype, shape, Fortran order, bytes of data). A call sends arrays of the same few
+# shapes again and again, and parsing a header is most of the cost of reading a small
+# array; an array with a header seen before is read with that header's parse.
+_HEADERS: dict = {}
+_NPY_1_0 = b"\x93NUMPY\x01\x00"
+
+
+def _known_header(raw: bytes):
+    if not raw.startswith(_NPY_1_0) or len(raw) < 10:
+        return None
+    end = 10 + int.from_bytes(raw[8:10], "little")
+    info = _HEADERS.get(raw[10:end])
+    if info is None or len(raw) - end != info[3]:
+        return None  # unseen, or not exactly the data the header announces: np.load decides
+    dtype, shape, fortran, _ = info
+    flat = np.frombuffer(raw, dtype=dtype, offset=end).copy()
+    return flat.reshape(shape, order="F" if fortran else "C")
+
+
+def _remember_header(raw: bytes) -> None:
+    if len(_HEADERS) >= _KEEP_HEADERS or not raw.startswith(_NPY_1_0):
+        return
+    fp = io.BytesIO(raw[8:])
+    shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
+    nbytes = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
+    if nbytes > 0 and fp.tell() <= 512:  # np.save writes a header of 128 bytes or a few more
+        _HEADERS[raw[10:8 + fp.tell()]] = (dtype, shape, fortran, nbytes)
 
 
 def _from_npy(text) -> np.ndarray:
     if not isinstance(text, str) or len(text) > MAX_BYTES * 4 // 3 + 8:
         raise WireError("array too large")
     try:
-        array = np.load(io.BytesIO(base64.b64decode(text, validate=True)), allow_pickle=False)
+        raw = base64.b64decode(text, validate=True)
+        known = _known_header(raw)
+        if known is not None:
+            return known
+        array = np.load(io.BytesIO(raw), allow_pickle=False)
     except Exception as exc:  # noqa: BLE001 - whatever np.load rejects
         raise WireError(f"not an .npy array: {exc}") from None
     if array.dtype.kind not in _KINDS or array.dtype.fields is not None:
         raise WireError(f"arrays of dtype {array.dtype} cannot cross")
+    _remember_header(raw)
     return array
 
 

@@ -28,10 +28,17 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 import nbformat
 from nbgrader.converters import Autograde, GenerateFeedback
+from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
 from sqlalchemy.exc import SAWarning
 
+from . import _patch_nbgrader
 from .build import course_config, coursedir
 from .collect import collect
+
+_patch_nbgrader()
+# what the grading process does again with the executed notebooks (tools/grade.py's
+# save_grades), so not here in the scratch course
+_SAVED_LATER = (SaveAutoGrades, AssignLatePenalties, CheckCellMetadata)
 
 warnings.filterwarnings("ignore", category=SAWarning)
 
@@ -123,6 +130,8 @@ def execute(job: dict) -> dict:
     config.TrustedExecute.timeout = job["cell_timeout"]
     config.TrustedExecute.notebook_timeout = job["notebook_timeout"]
     config.TrustedExecute.sandbox = job["sandbox"]
+    config.Autograde.autograde_preprocessors = [p for p in config.Autograde.autograde_preprocessors
+                                                if p not in _SAVED_LATER]
     converter = Autograde(coursedir=cd, config=config)
     handler = _Notes()
     converter.log.addHandler(handler)
