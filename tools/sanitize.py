@@ -143,7 +143,7 @@ def render_markdown(source: str, attachments=None, escape: bool = False) -> str:
 def clean_markdown(source: str, attachments=None) -> str:
     """The cell's source if it renders safe; its raw HTML cleaned if that makes it safe;
     else the whole cell as text."""
-    if not attachments and isinstance(source, str):
+    if not attachments and isinstance(source, str) and len(source) <= 20_000:
         return _clean_plain_markdown(source)  # most cells are the release's, in every submission
     return _clean_markdown(source, attachments)
 
