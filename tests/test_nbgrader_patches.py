@@ -26,6 +26,20 @@ def test_a_gradebook_replaced_on_disk_is_read_afresh(tmp_path):
         assert [s.id for s in gb.students] == ["bob"]
 
 
+def test_a_gradebook_left_open_does_not_keep_a_replaced_file(tmp_path):
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    gb = Gradebook(url)
+    gb.add_student("ada")
+    gb.db.remove()  # its session ends, its connection goes back to the engine: not closed
+    (tmp_path / "gradebook.db").unlink()
+    with Gradebook(url) as fresh:
+        assert fresh.engine is gb.engine
+        assert [s.id for s in fresh.students] == []
+        fresh.add_student("bob")  # a database it can write
+    with Gradebook(url) as again:
+        assert [s.id for s in again.students] == ["bob"]
+
+
 def test_engines_are_shared_per_database_and_few_are_kept(tmp_path):
     urls = [f"sqlite:///{tmp_path / f'g{i}.db'}" for i in range(tools._KEEP_ENGINES + 3)]
     engines = []

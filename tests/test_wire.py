@@ -141,3 +141,10 @@ def test_arrays_are_written_as_np_save_writes_them_every_time():
         for _ in range(2):
             tree = json.loads(Codec().encode(array))
             assert base64.b64decode(tree[1]) == buf.getvalue()
+
+
+def test_an_npz_archive_is_not_an_array():
+    buf = io.BytesIO()
+    np.savez(buf, a=np.arange(3))
+    with pytest.raises(WireError, match="not an .npy array"):
+        Codec().decode(json.dumps(["array", base64.b64encode(buf.getvalue()).decode()]))

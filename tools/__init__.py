@@ -71,12 +71,18 @@ def _shared_engine(url, **options):
 
     Every Gradebook makes an engine of its own, and an engine compiles each SQL statement
     afresh: saving one submission's grades opens the course gradebook seven times and
-    compiled the same statements each time. A Gradebook's close() still disposes of the
-    engine's connections, as before; the engine, and its compiled statements, stay."""
+    compiled the same statements each time. Each Gradebook still starts with no open
+    connection (the engine's are closed when it is handed out again, in case a Gradebook
+    was not closed and its file has been replaced since) and its close() still closes them;
+    the engine, and its compiled statements, stay."""
     import sqlalchemy
 
     key = (str(url), tuple(sorted(options.items())))
-    engine = _ENGINES.pop(key, None) or sqlalchemy.create_engine(url, **options)
+    engine = _ENGINES.pop(key, None)
+    if engine is None:
+        engine = sqlalchemy.create_engine(url, **options)
+    else:
+        engine.dispose()
     _ENGINES[key] = engine
     while len(_ENGINES) > _KEEP_ENGINES:
         _ENGINES.pop(next(iter(_ENGINES))).dispose()

@@ -143,12 +143,12 @@ def render_markdown(source: str, attachments=None, escape: bool = False) -> str:
 def clean_markdown(source: str, attachments=None) -> str:
     """The cell's source if it renders safe; its raw HTML cleaned if that makes it safe;
     else the whole cell as text."""
-    if not attachments and isinstance(source, str) and len(source) <= 20_000:
+    if not attachments and isinstance(source, str) and len(source) <= 8_000:
         return _clean_plain_markdown(source)  # most cells are the release's, in every submission
     return _clean_markdown(source, attachments)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=512)  # the release's cells, a few KB each
 def _clean_plain_markdown(source: str) -> str:
     return _clean_markdown(source, None)
 

@@ -33,7 +33,6 @@ except ImportError:
 _HEADER = struct.Struct(">Q")  # a frame: its length, then that many bytes of JSON
 _shell = None
 _channel = None
-_random_seen = None  # _global_random() at the end of the loop's last call (None: not yet)
 
 
 def install(shell, fd: int) -> None:
@@ -149,7 +148,6 @@ def _describe(names) -> dict:
 
 
 def _call(request) -> dict:
-    global _random_seen
     fn = _shell.user_ns.get(request["name"])
     if not callable(fn):
         return {"status": "missing"}
@@ -162,9 +160,7 @@ def _call(request) -> dict:
     saved = {name: scope[name] for name in deps if name in scope}
     scope.update(deps)
     caught = []
-    # between two calls of a loop only the agent runs (and what the student left running,
-    # whose changes then count against this call): the state the last call left
-    global_before = _random_seen if _random_seen is not None else _global_random()
+    global_before = _global_random()
     try:
         with warnings.catch_warnings(record=True) as caught, np.errstate(**request.get("errstate", {})):
             warnings.simplefilter("always")
@@ -184,8 +180,7 @@ def _call(request) -> dict:
         else:
             changed.append([i, Codec().encode(leaf)])
     reply["changed"] = changed
-    _random_seen = _global_random()
-    reply["global_random_changed"] = _random_seen != global_before
+    reply["global_random_changed"] = _global_random() != global_before
     reply["warnings"] = [[w.category.__name__, _text(w.message, 2000), _text(w.filename, 200), int(w.lineno or 0)]
                          for w in caught[:100]]
     return reply
@@ -205,8 +200,6 @@ def loop() -> None:
     """Answer the grader's requests until it sends "end" (the calls of one test cell):
     each answer goes out in the frame that asks for the next request, so a call costs
     one round trip on the channel. Each answer carries its request's number."""
-    global _random_seen
-    _random_seen = None  # student cells may have run since the last loop
     message = {"op": "ready"}
     while True:
         try:

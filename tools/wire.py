@@ -96,6 +96,8 @@ def _from_npy(text) -> np.ndarray:
         array = np.load(io.BytesIO(raw), allow_pickle=False)
     except Exception as exc:  # noqa: BLE001 - whatever np.load rejects
         raise WireError(f"not an .npy array: {exc}") from None
+    if not isinstance(array, np.ndarray):  # np.load also opens .npz archives
+        raise WireError("not an .npy array")
     if array.dtype.kind not in _KINDS or array.dtype.fields is not None:
         raise WireError(f"arrays of dtype {array.dtype} cannot cross")
     _remember_header(raw)
