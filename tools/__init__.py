@@ -43,25 +43,24 @@ def _validate_cell(self, cell) -> None:
     each time (a third of the cost of autograding's metadata checks). The same checks,
     the same errors."""
     import jsonschema
-    from nbgrader.nbgraderformat.common import BaseMetadataValidator
 
     if "nbgrader" not in cell.metadata:
         return
     schema = cell.metadata["nbgrader"].get("schema_version", 0)
     if schema != self.schema_version:
         return _VALIDATE_CELL(self, cell)  # nbgrader's own errors for other versions
-    validator = BaseMetadataValidator.__dict__.get("_course_validator")
-    if validator is None or validator.schema != self.schema:
+    validator = _VALIDATORS.get(schema)
+    if validator is None:
         cls = jsonschema.validators.validator_for(self.schema)
         cls.check_schema(self.schema)
-        validator = cls(self.schema)
-        BaseMetadataValidator._course_validator = validator
+        validator = _VALIDATORS[schema] = cls(self.schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(cell.metadata["nbgrader"]))
     if error is not None:
         raise error
 
 
 _VALIDATE_CELL = None
+_VALIDATORS: dict = {}  # schema version -> its jsonschema validator
 _ENGINES: dict = {}  # (url, options) -> engine, the most recently used last
 _KEEP_ENGINES = 8
 
